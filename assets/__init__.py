@@ -1,0 +1,1 @@
+"""Built-in assets: architectures (JSON), icons, sample images."""

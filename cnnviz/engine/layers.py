@@ -1,0 +1,338 @@
+"""One small class per layer type, all with one protocol (as ConvNetJS and micrograd do):
+
+    output_shape(in_shape) -> out_shape
+    forward(x, training) -> y          keeps what backward needs
+    backward(dout) -> dx               fills each Parameter's .grad (overwrites, never adds)
+    params() -> {name: Parameter}      learnable arrays with their gradients
+    buffers() -> {name: array}         non-learned state (batch norm's running statistics)
+    to_dict() / from_dict()            the layer's spec entry
+
+Layers are built from `LAYERS`, keyed by the spec's "type". Parameter names and shapes follow
+PyTorch (Conv2d, Linear, BatchNorm) so weights move between the two without reshaping.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnviz.engine import kernels
+from cnnviz.engine.spec import LayerInfo, Shape, conv_padding, infer_layer
+
+
+@dataclass(eq=False)  # hashed by identity: optimizer state is keyed by the Parameter
+class Parameter:
+    value: np.ndarray
+    grad: np.ndarray
+
+    @classmethod
+    def of(cls, value: np.ndarray) -> "Parameter":
+        return cls(value, np.zeros_like(value))
+
+
+def initial_weights(init: str, shape: tuple, fan_in: int, fan_out: int,
+                    rng: np.random.Generator, dtype) -> np.ndarray:
+    """He normal (for ReLU nets) or Glorot uniform; drawn in float64 so every dtype starts equal."""
+    if init == "he":
+        weights = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
+    else:
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        weights = rng.uniform(-limit, limit, shape)
+    return weights.astype(dtype)
+
+
+class Layer:
+    kind = ""
+
+    def __init__(self, info: LayerInfo, dtype=np.float32, rng: np.random.Generator | None = None):
+        self.config = dict(info.config)
+        self.in_shape: Shape = info.in_shape
+        self.out_shape: Shape = info.out_shape
+        self.dtype = np.dtype(dtype)
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        # The network clears this on layers whose input gradient nobody needs (the first conv).
+        self.needs_input_grad = True
+        self._workspace: dict[str, np.ndarray] = {}
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        return infer_layer(self.config, in_shape)[0]
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def params(self) -> dict[str, Parameter]:
+        return {}
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def to_dict(self) -> dict:
+        return dict(self.config)
+
+    @classmethod
+    def from_dict(cls, config: dict, in_shape: Shape, dtype=np.float32, rng=None) -> "Layer":
+        out, params, macs = infer_layer(config, tuple(in_shape))
+        return cls(LayerInfo(0, dict(config), tuple(in_shape), out, params, macs), dtype, rng)
+
+    def scratch(self, name: str, shape: tuple, dtype=None) -> np.ndarray:
+        """A buffer reused across steps of the same batch size (avoids page-faulting big arrays)."""
+        buf = self._workspace.get(name)
+        dtype = self.dtype if dtype is None else dtype
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._workspace[name] = np.empty(shape, dtype)
+        return buf
+
+
+class Conv(Layer):
+    """2-D convolution as im2col + one GEMM over the whole batch."""
+    kind = "conv"
+
+    def __init__(self, info, dtype=np.float32, rng=None):
+        super().__init__(info, dtype, rng)
+        channels = self.in_shape[0]
+        filters, k = self.config["filters"], self.config["kernel"]
+        self.k, self.stride, self.pad = k, self.config["stride"], conv_padding(self.config)
+        self.weight = Parameter.of(initial_weights(self.config["init"], (filters, channels, k, k),
+                                                   channels * k * k, filters * k * k,
+                                                   self.rng, self.dtype))
+        self.bias = Parameter.of(np.zeros(filters, self.dtype))
+
+    def params(self):
+        return {"weight": self.weight, "bias": self.bias}
+
+    def forward(self, x, training=False):
+        n = x.shape[0]
+        filters, out_h, out_w = self.out_shape
+        patch, pixels = self.weight.value[0].size, n * out_h * out_w
+        # Training reuses one buffer; inference (the probe) must not clobber it mid-step.
+        cols = self.scratch("cols", (patch, pixels)) if training else np.empty((patch, pixels),
+                                                                                 self.dtype)
+        kernels.im2col(np.ascontiguousarray(x), self.k, self.stride, self.pad, out_h, out_w, cols)
+        rows = self.scratch("rows", (filters, pixels)) if training else None
+        rows = np.matmul(self.weight.value.reshape(filters, patch), cols, out=rows)
+        out = np.empty((n, filters, out_h, out_w), self.dtype)
+        kernels.rows_to_nchw(rows, self.bias.value, out.reshape(n, filters, -1))
+        self._cols, self._n = cols, n
+        return out
+
+    def backward(self, dout):
+        n, (filters, out_h, out_w) = self._n, self.out_shape
+        rows = self.scratch("drows", (filters, n * out_h * out_w))
+        kernels.nchw_to_rows(np.ascontiguousarray(dout).reshape(n, filters, -1), rows,
+                             self.bias.grad)
+        cols = self._cols
+        np.matmul(rows, cols.T, out=self.weight.grad.reshape(filters, -1))
+        if not self.needs_input_grad:
+            return None
+        dcols = np.matmul(self.weight.value.reshape(filters, -1).T, rows, out=cols)  # reuse
+        dx = np.empty((n, *self.in_shape), self.dtype)
+        kernels.col2im(dcols, self.k, self.stride, self.pad, out_h, out_w, dx)
+        return dx
+
+
+class Dense(Layer):
+    """Fully connected: y = x W^T + b. Image maps are flattened in (C, H, W) order first."""
+    kind = "dense"
+
+    def __init__(self, info, dtype=np.float32, rng=None):
+        super().__init__(info, dtype, rng)
+        fan_in, units = math.prod(self.in_shape), self.config["units"]
+        self.weight = Parameter.of(initial_weights(self.config["init"], (units, fan_in), fan_in,
+                                                   units, self.rng, self.dtype))
+        self.bias = Parameter.of(np.zeros(units, self.dtype))
+
+    def params(self):
+        return {"weight": self.weight, "bias": self.bias}
+
+    def forward(self, x, training=False):
+        self._x = x.reshape(x.shape[0], -1)
+        out = self._x @ self.weight.value.T
+        out += self.bias.value
+        return out
+
+    def backward(self, dout):
+        np.matmul(dout.T, self._x, out=self.weight.grad)
+        np.sum(dout, axis=0, out=self.bias.grad)
+        if not self.needs_input_grad:
+            return None
+        return (dout @ self.weight.value).reshape(dout.shape[0], *self.in_shape)
+
+
+class _Pool(Layer):
+    def __init__(self, info, dtype=np.float32, rng=None):
+        super().__init__(info, dtype, rng)
+        self.size, self.stride = self.config["size"], self.config["stride"]
+
+    def _output(self, x):
+        return np.empty((x.shape[0], *self.out_shape), self.dtype)
+
+
+class MaxPool(_Pool):
+    kind = "maxpool"
+
+    def forward(self, x, training=False):
+        out = self._output(x)
+        self._argmax = np.empty(out.shape, np.int32)
+        kernels.maxpool_forward(np.ascontiguousarray(x), self.size, self.stride, out, self._argmax)
+        return out
+
+    def backward(self, dout):
+        dx = np.empty((dout.shape[0], *self.in_shape), self.dtype)
+        kernels.maxpool_backward(np.ascontiguousarray(dout), self._argmax, dx)
+        return dx
+
+
+class AvgPool(_Pool):
+    kind = "avgpool"
+
+    def forward(self, x, training=False):
+        out = self._output(x)
+        kernels.avgpool_forward(np.ascontiguousarray(x), self.size, self.stride, out)
+        return out
+
+    def backward(self, dout):
+        dx = np.empty((dout.shape[0], *self.in_shape), self.dtype)
+        kernels.avgpool_backward(np.ascontiguousarray(dout), self.size, self.stride, dx)
+        return dx
+
+
+class LeakyReLU(Layer):
+    """max(x, slope*x) elementwise; ReLU is the case slope = 0."""
+    kind = "leaky_relu"
+
+    @property
+    def slope(self) -> float:
+        return self.config.get("slope", 0.0)
+
+    def forward(self, x, training=False):
+        self._x = np.ascontiguousarray(x)
+        out = np.empty_like(self._x)
+        kernels.leaky_relu_forward(self._x.reshape(-1), self.slope, out.reshape(-1))
+        return out
+
+    def backward(self, dout):
+        dx = np.empty_like(self._x)
+        kernels.leaky_relu_backward(self._x.reshape(-1), np.ascontiguousarray(dout).reshape(-1),
+                                    self.slope, dx.reshape(-1))
+        return dx
+
+
+class ReLU(LeakyReLU):
+    kind = "relu"
+
+
+class Tanh(Layer):
+    kind = "tanh"
+
+    def forward(self, x, training=False):
+        self._out = np.tanh(x)
+        return self._out
+
+    def backward(self, dout):
+        return dout * (1 - self._out * self._out)
+
+
+class Sigmoid(Layer):
+    kind = "sigmoid"
+
+    def forward(self, x, training=False):
+        # 1 / (1 + e^-x) written with tanh, which cannot overflow.
+        self._out = 0.5 * (1 + np.tanh(0.5 * x))
+        return self._out
+
+    def backward(self, dout):
+        return dout * self._out * (1 - self._out)
+
+
+class Flatten(Layer):
+    kind = "flatten"
+
+    def forward(self, x, training=False):
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(dout.shape[0], *self.in_shape)
+
+
+class Dropout(Layer):
+    """Inverted dropout: zero a fraction `rate` while training and scale the rest up, so
+    inference is the identity."""
+    kind = "dropout"
+
+    def forward(self, x, training=False):
+        rate = self.config["rate"]
+        if not training or rate == 0:
+            self._mask = None
+            return x
+        keep = self.rng.random(x.shape, dtype=np.float32) >= rate
+        self._mask = keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - rate))
+        return x * self._mask
+
+    def backward(self, dout):
+        return dout if self._mask is None else dout * self._mask
+
+
+class BatchNorm(Layer):
+    """Normalise each channel (maps) or feature (vectors) over the batch while training;
+    use running statistics (PyTorch's: unbiased variance, `momentum` weight on the new batch)
+    for inference."""
+    kind = "batchnorm"
+
+    def __init__(self, info, dtype=np.float32, rng=None):
+        super().__init__(info, dtype, rng)
+        channels = self.in_shape[0]
+        self.weight = Parameter.of(np.ones(channels, self.dtype))
+        self.bias = Parameter.of(np.zeros(channels, self.dtype))
+        self.running_mean = np.zeros(channels, self.dtype)
+        self.running_var = np.ones(channels, self.dtype)
+        # Axes to reduce and the shape that broadcasts per-channel values against the input.
+        self._axes = (0, 2, 3) if len(self.in_shape) == 3 else (0,)
+        self._bshape = (1, channels, 1, 1) if len(self.in_shape) == 3 else (1, channels)
+
+    def params(self):
+        return {"weight": self.weight, "bias": self.bias}
+
+    def buffers(self):
+        return {"running_mean": self.running_mean, "running_var": self.running_var}
+
+    def forward(self, x, training=False):
+        eps, momentum = self.config["eps"], self.config["momentum"]
+        count = x.size // x.shape[1]
+        if training:
+            mean = x.mean(axis=self._axes)
+            var = x.var(axis=self._axes)
+            unbiased = var * (count / max(count - 1, 1))
+            self.running_mean *= 1 - momentum
+            self.running_mean += momentum * mean
+            self.running_var *= 1 - momentum
+            self.running_var += momentum * unbiased
+        else:
+            mean, var = self.running_mean, self.running_var
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(self.dtype)
+        self._xhat = (x - mean.reshape(self._bshape)) * inv_std.reshape(self._bshape)
+        self._inv_std, self._training, self._count = inv_std, training, count
+        return self._xhat * self.weight.value.reshape(self._bshape) + self.bias.value.reshape(
+            self._bshape)
+
+    def backward(self, dout):
+        xhat, b = self._xhat, self._bshape
+        np.sum(dout * xhat, axis=self._axes, out=self.weight.grad)
+        np.sum(dout, axis=self._axes, out=self.bias.grad)
+        scale = (self.weight.value * self._inv_std).reshape(b)
+        if not self._training:  # statistics were constants
+            return dout * scale
+        count = self._count
+        return scale * (dout - (self.bias.grad.reshape(b) + xhat * self.weight.grad.reshape(b))
+                        / count)
+
+
+LAYERS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
+    Conv, Dense, MaxPool, AvgPool, ReLU, LeakyReLU, Tanh, Sigmoid, Flatten, Dropout, BatchNorm)}
+
+
+def build_layer(info: LayerInfo, dtype=np.float32, rng: np.random.Generator | None = None) -> Layer:
+    return LAYERS[info.type](info, dtype, rng)

@@ -1,0 +1,133 @@
+"""A sequential network built from a spec: forward (optionally with every layer's output, the
+visualiser's taps), backward, parameters, and a training step."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnviz.engine import spec as specs
+from cnnviz.engine.layers import Layer, Parameter, build_layer
+from cnnviz.engine.losses import LOSSES, softmax
+from cnnviz.engine.optim import Optimizer
+
+
+@dataclass(frozen=True)
+class StepResult:
+    loss: float
+    correct: int  # how many of the batch the network got right (before the update)
+
+
+class Network:
+    def __init__(self, spec: dict, seed: int = 0, dtype=np.float32):
+        self.summary = specs.validate(spec)
+        self.spec = specs.normalised(spec)
+        self.dtype = np.dtype(dtype)
+        self.seed = seed
+        init_seed, dropout_seed = np.random.SeedSequence(seed).spawn(2)
+        init_rng = np.random.default_rng(init_seed)
+        dropout_rng = np.random.default_rng(dropout_seed)
+        self.layers: list[Layer] = [build_layer(info, self.dtype, init_rng if info.params else
+                                                dropout_rng) for info in self.summary.layers]
+        # Nothing before the first learnable layer needs a gradient: backward stops there.
+        first = next((i for i, layer in enumerate(self.layers) if layer.params()), len(self.layers))
+        self._first_learnable = first
+        if first < len(self.layers):
+            self.layers[first].needs_input_grad = False
+        self.loss_fn = LOSSES[self.summary.loss]
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.summary.classes
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.summary.input
+
+    def _check_input(self, x: np.ndarray) -> np.ndarray:
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise ValueError(f"the network takes a batch of shape (N, {', '.join(map(str, self.input_shape))}), "
+                             f"not {x.shape}")
+        return np.ascontiguousarray(x, dtype=self.dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False):
+        """The network's outputs (logits) for a batch (N, C, H, W)."""
+        x = self._check_input(x)
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def forward_taps(self, x: np.ndarray) -> list[np.ndarray]:
+        """Inference that keeps every layer's output: taps[i] is layer i's output; the last is
+        the logits. (Outputs are fresh arrays; no layer overwrites another's.)"""
+        x = self._check_input(x)
+        taps = []
+        for layer in self.layers:
+            x = layer.forward(x, False)
+            taps.append(x)
+        return taps
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return softmax(self.forward(x, training=False))
+
+    def backward(self, dout: np.ndarray, input_grad: bool = False) -> np.ndarray | None:
+        """Backpropagate the gradient of the loss with respect to the output; fills every
+        Parameter.grad. With input_grad, also returns the gradient with respect to the input
+        (saliency); otherwise it stops at the first learnable layer."""
+        stop = 0 if input_grad else self._first_learnable
+        if input_grad and stop < len(self.layers):
+            self.layers[self._first_learnable].needs_input_grad = True
+        try:
+            for layer in reversed(self.layers[stop:]):
+                dout = layer.backward(dout)
+        finally:
+            if self._first_learnable < len(self.layers):
+                self.layers[self._first_learnable].needs_input_grad = False
+        return dout if input_grad else None
+
+    def loss(self, x: np.ndarray, labels: np.ndarray, training: bool = False):
+        """(loss, gradient wrt the outputs, outputs) for a batch."""
+        outputs = self.forward(x, training)
+        loss, grad = self.loss_fn(outputs, labels)
+        return loss, grad, outputs
+
+    def train_step(self, x: np.ndarray, labels: np.ndarray, optimizer: Optimizer) -> StepResult:
+        """One step: forward, loss, backward, weight update."""
+        loss, grad, outputs = self.loss(x, labels, training=True)
+        self.backward(grad)
+        optimizer.step(self.parameters())
+        return StepResult(loss, int(np.sum(outputs.argmax(axis=1) == labels)))
+
+    # ---- parameters and state -------------------------------------------------------------
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        """('index.name', Parameter) in layer order, e.g. '0.weight' (PyTorch Sequential keys)."""
+        return [(f"{i}.{name}", p) for i, layer in enumerate(self.layers)
+                for name, p in layer.params().items()]
+
+    def parameters(self) -> list[Parameter]:
+        return [p for _, p in self.named_parameters()]
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Every learned value and buffer by 'index.name' (copies)."""
+        state = {name: p.value.copy() for name, p in self.named_parameters()}
+        for i, layer in enumerate(self.layers):
+            state.update({f"{i}.{name}": buf.copy() for name, buf in layer.buffers().items()})
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Copy values in; every key must be present with the right shape."""
+        targets = {name: p.value for name, p in self.named_parameters()}
+        for i, layer in enumerate(self.layers):
+            targets.update({f"{i}.{name}": buf for name, buf in layer.buffers().items()})
+        missing = sorted(set(targets) - set(state))
+        unexpected = sorted(set(state) - set(targets))
+        if missing or unexpected:
+            raise ValueError(f"weights do not match the network: missing {missing or 'none'}, "
+                             f"unexpected {unexpected or 'none'}")
+        for name, target in targets.items():
+            value = np.asarray(state[name])
+            if value.shape != target.shape:
+                raise ValueError(f"weight '{name}' has shape {value.shape}, the network needs "
+                                 f"{target.shape}")
+            target[...] = value
