@@ -75,7 +75,7 @@ class Network:
         Parameter.grad. With input_grad, also returns the gradient with respect to the input
         (saliency); otherwise it stops at the first learnable layer."""
         stop = 0 if input_grad else self._first_learnable
-        if input_grad and stop < len(self.layers):
+        if input_grad and self._first_learnable < len(self.layers):
             self.layers[self._first_learnable].needs_input_grad = True
         try:
             for layer in reversed(self.layers[stop:]):

@@ -76,7 +76,7 @@ FIELDS: dict[str, dict[str, Field]] = {
     "dropout": {"rate": Field(float, 0.5, 0.0, 0.99)},
     "batchnorm": {
         "momentum": Field(float, 0.1, 0.0, 1.0, low_open=True),
-        "eps": Field(float, 1e-5, 0.0, 1.0, low_open=True),
+        "eps": Field(float, 1e-5, 1e-12, 1.0),  # smaller rounds to 0 in float32: 1/sqrt(0)
     },
 }
 LAYER_TYPES = tuple(FIELDS)
@@ -137,14 +137,18 @@ def _fmt_shape(shape: Shape) -> str:
 def describe(config: dict) -> str:
     """Short human name of a layer, as used in error messages: 'conv 5x5', 'dense 120'."""
     kind = config.get("type", "?")
-    if kind == "conv" and isinstance(config.get("kernel"), int):
+    if kind == "conv" and _is_int(config.get("kernel")):
         return f"conv {config['kernel']}x{config['kernel']}"
-    if kind in ("maxpool", "avgpool") and isinstance(config.get("size", 2), int):
+    if kind in ("maxpool", "avgpool") and _is_int(config.get("size", 2)):
         size = config.get("size", 2)
         return f"{kind} {size}x{size}"
-    if kind == "dense" and isinstance(config.get("units"), int):
+    if kind == "dense" and _is_int(config.get("units")):
         return f"dense {config['units']}"
     return str(kind)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # ---- field checking -------------------------------------------------------------------------
@@ -160,13 +164,17 @@ def _check_field(name: str, field: Field, value: Any, where: str, index: int) ->
             fail(f"must be one of {', '.join(repr(k) for k in field.kind)}, not {value!r}")
         return value
     if field.kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not _is_int(value):
             extra = f" or {', '.join(repr(a) for a in field.also)}" if field.also else ""
             fail(f"must be a whole number{extra}, not {value!r}")
     elif field.kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        try:
+            number = float(value) if _is_int(value) or isinstance(value, float) else math.nan
+        except OverflowError:  # a huge JSON integer
+            number = math.nan
+        if not math.isfinite(number):
             fail(f"must be a number, not {value!r}")
-        value = float(value)
+        value = number
     too_low = value <= field.low if field.low_open else value < field.low
     if field.low is not None and too_low:
         fail(f"must be {'>' if field.low_open else '>='} {field.low:g}, not {value!r}")
@@ -180,12 +188,12 @@ def normalise_layer(raw: Any, index: int) -> dict:
     if not isinstance(raw, dict):
         raise SpecError(f"layer {index}: must be an object with a 'type', not {raw!r}", index)
     kind = raw.get("type")
-    if kind not in FIELDS:
+    if not isinstance(kind, str) or kind not in FIELDS:
         raise SpecError(f"layer {index}: unknown type {kind!r}; known types are "
                         f"{', '.join(LAYER_TYPES)}", index, "type")
     where = f"layer {index} ({describe(raw)})"
     fields = FIELDS[kind]
-    unknown = sorted(set(raw) - set(fields) - {"type"})
+    unknown = sorted(set(raw) - set(fields) - {"type"}, key=str)
     if unknown:
         known = ", ".join(fields) or "none"
         raise SpecError(f"{where}: unknown field '{unknown[0]}' (fields of {kind}: {known})",
@@ -308,7 +316,7 @@ def validate(spec: Any) -> Summary:
     """Check a spec and infer every layer's shapes; raise SpecError with a clear message."""
     if not isinstance(spec, dict):
         raise SpecError(f"a spec must be a JSON object, not {type(spec).__name__}")
-    unknown = sorted(set(spec) - TOP_LEVEL_KEYS)
+    unknown = sorted(set(spec) - TOP_LEVEL_KEYS, key=str)
     if unknown:
         raise SpecError(f"unknown key '{unknown[0]}' (a spec has: {', '.join(sorted(TOP_LEVEL_KEYS))})",
                         field=unknown[0])
@@ -320,8 +328,11 @@ def validate(spec: Any) -> Summary:
     loss = spec.get("loss", "cross_entropy")
     if loss not in LOSSES:
         raise SpecError(f"'loss' must be one of {', '.join(LOSSES)}, not {loss!r}", field="loss")
+    for key in ("name", "description"):
+        if key in spec and not isinstance(spec[key], str):
+            raise SpecError(f"'{key}' must be text, not {spec[key]!r}", field=key)
     raw_layers = spec["layers"]
-    if not isinstance(raw_layers, list) or not raw_layers:
+    if not isinstance(raw_layers, (list, tuple)) or not raw_layers:
         raise SpecError("'layers' must be a non-empty list", field="layers")
     if len(raw_layers) > MAX_LAYERS:
         raise SpecError(f"the spec has {len(raw_layers)} layers, more than the limit of {MAX_LAYERS}",
@@ -374,7 +385,7 @@ def load(path: str | Path) -> dict:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SpecError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: bad JSON
         raise SpecError(f"{path}: not valid JSON ({exc})") from None
     try:
         validate(spec)

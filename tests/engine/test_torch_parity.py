@@ -10,7 +10,8 @@ from cnnviz.engine.layers import LAYERS
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD, Adam
 from cnnviz.engine.losses import mse
-from cnnviz.engine.spec import conv_padding, normalise_layer
+from cnnviz.engine.spec import normalise_layer
+from cnnviz.torch_bridge import copy_weights, learnable, to_torch, torch_module
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed: parity tests need torch==2.13.0 (.ci/run installs it)")
@@ -35,41 +36,6 @@ def assert_tensor_close(ours, theirs, what=""):
     theirs = theirs.detach().numpy()
     error = np.linalg.norm(ours - theirs) / max(np.linalg.norm(theirs), 1e-30)
     assert error <= 1e-4, f"{what}: relative error {error:.2e}"
-
-
-def torch_module(config, in_shape):
-    """The PyTorch module equivalent to one cnnviz layer."""
-    kind = config["type"]
-    if kind == "conv":
-        return nn.Conv2d(in_shape[0], config["filters"], config["kernel"], config["stride"],
-                         conv_padding(config))
-    if kind == "dense":
-        linear = nn.Linear(int(np.prod(in_shape)), config["units"])
-        return nn.Sequential(nn.Flatten(), linear) if len(in_shape) > 1 else linear
-    if kind == "batchnorm":
-        cls = nn.BatchNorm2d if len(in_shape) == 3 else nn.BatchNorm1d
-        return cls(in_shape[0], eps=config["eps"], momentum=config["momentum"])
-    return {
-        "maxpool": lambda: nn.MaxPool2d(config["size"], config["stride"]),
-        "avgpool": lambda: nn.AvgPool2d(config["size"], config["stride"]),
-        "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "flatten": nn.Flatten,
-        "leaky_relu": lambda: nn.LeakyReLU(config["slope"]),
-        "dropout": lambda: nn.Dropout(config["rate"]),
-    }[kind]()
-
-
-def learnable(module):
-    """The Linear/Conv/BatchNorm inside a module (dense may come wrapped with its Flatten)."""
-    return module[-1] if isinstance(module, nn.Sequential) else module
-
-
-def copy_weights(layer, module):
-    target = learnable(module)
-    with torch.no_grad():
-        for name, p in layer.params().items():
-            getattr(target, name).copy_(torch.from_numpy(p.value))
-        for name, buf in layer.buffers().items():
-            getattr(target, name).copy_(torch.from_numpy(buf))
 
 
 LAYER_CASES = [
@@ -130,12 +96,8 @@ def _filled(config):
 
 
 def lenet_pair():
-    spec = json.loads((ASSETS / "lenet5.json").read_text())
-    net = Network(spec, seed=42)
-    modules = [torch_module(layer.config, layer.in_shape) for layer in net.layers]
-    for layer, module in zip(net.layers, modules):
-        copy_weights(layer, module)
-    return net, nn.Sequential(*modules)
+    net = Network(json.loads((ASSETS / "lenet5.json").read_text()), seed=42)
+    return net, to_torch(net)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

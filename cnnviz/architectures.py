@@ -1,0 +1,27 @@
+"""The built-in architectures shipped as JSON in assets/architectures."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from cnnviz.engine import spec as specs
+
+
+def _folder():
+    return resources.files("cnnviz.assets") / "architectures"
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".json"))
+
+
+def load_architecture(name_or_path: str) -> dict:
+    """A built-in architecture by name, or a spec from a JSON file path."""
+    if name_or_path in builtin_names():
+        with resources.as_file(_folder() / f"{name_or_path}.json") as path:
+            return specs.load(path)
+    path = Path(name_or_path)
+    if path.suffix != ".json" and not path.exists():
+        raise specs.SpecError(f"no architecture named {name_or_path!r}; built in: "
+                              f"{', '.join(builtin_names())}, or give a .json file")
+    return specs.load(path)

@@ -1,0 +1,124 @@
+"""The `cnnviz` command. Subcommands do headless work; the desktop app comes with no arguments."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from cnnviz import __version__
+
+
+def _cmd_bench(args) -> int:
+    from cnnviz import bench
+
+    vs_torch = args.vs_torch and bench.torch_available()
+    if args.vs_torch and not vs_torch:
+        print("PyTorch cannot be imported here; benchmarking cnnviz alone "
+              "(pip install torch==2.13.0 to compare).", file=sys.stderr)
+    results = []
+    for name in args.networks or bench.NETWORKS:
+        if not args.json:
+            print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
+        results.append(bench.bench_network(name, vs_torch, rounds=args.rounds,
+                                           seconds=args.seconds))
+    if args.json:
+        print(json.dumps(bench.as_json(results), indent=2))
+    else:
+        print(f"batch {bench.BATCH}, SGD with momentum; 1-image forward keeps every layer's output")
+        print(bench.report(results))
+    return 0
+
+
+def _cmd_train(args) -> int:
+    import time
+
+    from cnnviz.architectures import load_architecture
+    from cnnviz.data.shapes import make_shapes
+    from cnnviz.engine.network import Network
+    from cnnviz.engine.optim import OPTIMIZERS
+    from cnnviz.training.fit import evaluate, train_epochs
+
+    start = time.perf_counter()
+    data = make_shapes(train_size=args.train_limit or 10000, seed=args.seed)
+    spec = dict(load_architecture(args.arch), input=list(data.input_shape),
+                classes=list(data.classes))
+    network = Network(spec, seed=args.seed)
+    options = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
+    optimizer = OPTIMIZERS[args.optimizer](lr=args.lr, **options)
+    print(f"{data.name}: {len(data.train_x):,} training and {len(data.test_x):,} test images, "
+          f"{len(data.classes)} classes; network {spec.get('name', args.arch)}, "
+          f"{network.summary.params:,} parameters")
+
+    def show(p):
+        print(f"epoch {p.epoch}/{args.epochs}  step {p.step:>5}  loss {p.loss:.4f}  "
+              f"train accuracy {p.train_accuracy:6.1%}  {p.images_per_s:,.0f} images/s", flush=True)
+
+    def test(epoch):
+        result = evaluate(network, data.test_x, data.test_y)
+        print(f"epoch {epoch}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.1%}")
+
+    train_epochs(network, optimizer, data.train_x, data.train_y, args.epochs, args.batch_size,
+                 seed=args.seed, on_progress=show, on_epoch_end=test)
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _cmd_arch(args) -> int:
+    from cnnviz.architectures import builtin_names, load_architecture
+    from cnnviz.engine.spec import validate
+
+    if not args.name:
+        print("\n".join(builtin_names()))
+        return 0
+    spec = load_architecture(args.name)
+    print(f"{spec.get('name', args.name)}: {spec.get('description', '')}".rstrip(": "))
+    print(validate(spec).table())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnnviz", description="Watch a convolutional neural "
+                                     "network learn.")
+    parser.add_argument("--version", action="version", version=f"cnnviz {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    bench = sub.add_parser("bench", help="training throughput and latency of the reference networks")
+    bench.add_argument("--vs-torch", action="store_true", help="also run PyTorch on the same batches")
+    bench.add_argument("--json", action="store_true", help="machine-readable output")
+    bench.add_argument("--networks", nargs="*", help="architectures to run (default: lenet5 fashion-2conv)")
+    bench.add_argument("--rounds", type=int, default=3, help="timed rounds per network (median taken)")
+    bench.add_argument("--seconds", type=float, default=1.0, help="length of one timed round")
+    bench.set_defaults(run=_cmd_bench)
+
+    train = sub.add_parser("train", help="train a network headless on the built-in Shapes data")
+    train.add_argument("--arch", default="shapes-small", help="built-in name or JSON file")
+    train.add_argument("--epochs", type=int, default=2)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--lr", type=float, default=0.02)
+    train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    train.add_argument("--momentum", type=float, default=0.9)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--train-limit", type=int, help="use only this many training images")
+    train.set_defaults(run=_cmd_train)
+
+    arch = sub.add_parser("arch", help="list built-in architectures, or show one's layer table")
+    arch.add_argument("name", nargs="?", help="a built-in name or a JSON file")
+    arch.set_defaults(run=_cmd_arch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from cnnviz.engine.spec import SpecError
+
+    try:
+        return args.run(args)
+    except SpecError as exc:
+        print(f"cnnviz: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

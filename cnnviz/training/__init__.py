@@ -1,0 +1,1 @@
+"""Training that the app and the command line share (no Qt)."""

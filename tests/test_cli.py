@@ -1,0 +1,54 @@
+import json
+
+import pytest
+
+from cnnviz import __version__
+from cnnviz.architectures import builtin_names, load_architecture
+from cnnviz.cli import main
+from cnnviz.engine.spec import SpecError, validate
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"cnnviz {__version__}"
+
+
+def test_builtin_architectures_are_valid():
+    assert {"lenet5", "fashion-2conv", "shapes-small", "tinyvgg", "alexnet-mini"} <= set(builtin_names())
+    for name in builtin_names():
+        assert validate(load_architecture(name)).params > 0
+
+
+def test_lenet5_has_the_reference_shape():
+    summary = validate(load_architecture("lenet5"))
+    assert [layer.out_shape for layer in summary.layers if layer.type in ("conv", "maxpool")] == [
+        (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5)]
+    assert summary.params == 61_706
+
+
+def test_unknown_architecture_is_a_clear_error(capsys):
+    with pytest.raises(SpecError, match="no architecture named 'nope'"):
+        load_architecture("nope")
+    assert main(["arch", "nope"]) == 2
+    assert "no architecture named 'nope'" in capsys.readouterr().err
+
+
+def test_arch_prints_the_layer_table(capsys):
+    assert main(["arch", "lenet5"]) == 0
+    out = capsys.readouterr().out
+    assert "conv 5x5" in out and "61,706" in out and "416,520" in out
+
+
+def test_bench_json(capsys):
+    assert main(["bench", "--json", "--networks", "lenet5", "--rounds", "1", "--seconds", "0.05"]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["network"] == "lenet5"
+    assert result["images_per_s"] > 0 and result["latency_ms"] > 0
+
+
+def test_train_prints_progress_and_accuracy(capsys):
+    assert main(["train", "--epochs", "1", "--train-limit", "256", "--batch-size", "32"]) == 0
+    out = capsys.readouterr().out
+    assert "epoch 1/1" in out and "test accuracy" in out
