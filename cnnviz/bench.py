@@ -1,14 +1,19 @@
 """`cnnviz bench`: training throughput and single-image latency of the reference networks,
 optionally against PyTorch on the same batches in the same run (these machines are noisy, so
-only same-run comparisons mean anything)."""
+only same-run comparisons mean anything: timed rounds of the two alternate)."""
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+import cnnviz
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
@@ -35,28 +40,25 @@ class Result:
         return self.latency_ms / self.torch_latency_ms if self.torch_latency_ms else None
 
 
-def _batches(shape, classes, count, seed=0):
+def make_batches(spec: dict, count: int = 8, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The benchmark's batches: random images and labels, the same in every process."""
     rng = np.random.default_rng(seed)
-    return [(rng.random((BATCH, *shape), dtype=np.float32), rng.integers(0, classes, BATCH))
-            for _ in range(count)]
+    return [(rng.random((BATCH, *spec["input"]), dtype=np.float32),
+             rng.integers(0, len(spec["classes"]), BATCH)) for _ in range(count)]
 
 
-def _timed_rounds(step, batches, rounds, seconds):
-    """Median seconds per step over `rounds` rounds of about `seconds` each."""
-    per_step = []
-    for _ in range(rounds):
-        count, start = 0, time.perf_counter()
-        while True:
-            step(*batches[count % len(batches)])
-            count += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds and count >= 3:
-                break
-        per_step.append(elapsed / count)
-    return statistics.median(per_step)
+def timed_round(step, batches, seconds: float) -> float:
+    """Seconds per step over a round of about `seconds` (at least 3 steps)."""
+    count, start = 0, time.perf_counter()
+    while True:
+        step(*batches[count % len(batches)])
+        count += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds and count >= 3:
+            return elapsed / count
 
 
-def _latency(forward, x, repeats=200):
+def median_latency(forward, x, repeats: int = 200) -> float:
     for _ in range(10):
         forward(x)
     times = []
@@ -67,63 +69,66 @@ def _latency(forward, x, repeats=200):
     return statistics.median(times)
 
 
-class _TorchRunner:
-    def __init__(self, network: Network):
-        import torch
+class TorchProcess:
+    """PyTorch in a child process with the user's environment (see cnnviz.bench_torch)."""
 
-        self.torch = torch
-        self.model = _to_torch(network)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
-        self.loss = torch.nn.CrossEntropyLoss()
+    def __init__(self):
+        env = {k: v for k, v in os.environ.items() if k not in cnnviz.defaulted_environment}
+        code = "import torch; from cnnviz.bench_torch import serve; serve()"
+        self.process = subprocess.Popen([sys.executable, "-c", code], env=env, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
-    def step(self, x, y):
-        self.optimizer.zero_grad()
-        self.loss(self.model(self.torch.from_numpy(x)), self.torch.from_numpy(y)).backward()
-        self.optimizer.step()
+    def ask(self, **command) -> dict:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the PyTorch benchmark process stopped (see its error above)")
+        return json.loads(line)
 
-    def forward(self, x):
-        with self.torch.no_grad():
-            return self.model.eval()(self.torch.from_numpy(x))
-
-
-def _to_torch(network):
-    from cnnviz.torch_bridge import to_torch
-    return to_torch(network)
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
-def bench_network(name: str, vs_torch: bool, rounds: int = 3, seconds: float = 1.0) -> Result:
+def bench_network(name: str, torch: TorchProcess | None, rounds: int = 3,
+                  seconds: float = 1.0) -> Result:
     spec = load_architecture(name)
     network = Network(spec, seed=0)
     optimizer = SGD(lr=0.01, momentum=0.9)
-    batches = _batches(tuple(spec["input"]), len(spec["classes"]), 8)
-    runner = _TorchRunner(network) if vs_torch else None
-    ours_step = lambda x, y: network.train_step(x, y, optimizer)  # noqa: E731
-    for x, y in batches[:3]:  # warm up: compile, allocate, let BLAS spin up
-        ours_step(x, y)
-        if runner:
-            runner.step(x, y)
-    # Alternate the two so that a noisy spell hits both alike.
+    batches = make_batches(spec)
+    step = lambda x, y: network.train_step(x, y, optimizer)  # noqa: E731
+    for x, y in batches[:3]:  # warm up: compile, allocate buffers
+        step(x, y)
     ours, theirs = [], []
-    for _ in range(rounds):
-        ours.append(_timed_rounds(ours_step, batches, 1, seconds))
-        if runner:
-            theirs.append(_timed_rounds(runner.step, batches, 1, seconds))
+    for _ in range(rounds):  # alternate, so that a noisy spell hits both alike
+        ours.append(timed_round(step, batches, seconds))
+        if torch:
+            theirs.append(torch.ask(network=name, seconds=seconds)["step_s"])
     step_s = statistics.median(ours)
-    single = batches[0][0][:1]
     result = Result(name, BATCH / step_s, step_s * 1e3,
-                    _latency(network.forward_taps, single) * 1e3)
-    if runner:
+                    median_latency(network.forward_taps, batches[0][0][:1]) * 1e3)
+    if torch:
         result.torch_images_per_s = BATCH / statistics.median(theirs)
-        result.torch_latency_ms = _latency(runner.forward, single) * 1e3
+        result.torch_latency_ms = torch.ask(network=name, latency=True)["latency_s"] * 1e3
     return result
+
+
+def run(names, vs_torch: bool, rounds: int = 3, seconds: float = 1.0) -> list[Result]:
+    torch = TorchProcess() if vs_torch else None
+    try:
+        return [bench_network(name, torch, rounds, seconds) for name in names]
+    finally:
+        if torch:
+            torch.close()
 
 
 def torch_available() -> bool:
     try:
-        import torch  # noqa: F401
-    except ImportError:
+        import importlib.util
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def report(results: list[Result]) -> str:

@@ -15,12 +15,11 @@ def _cmd_bench(args) -> int:
     if args.vs_torch and not vs_torch:
         print("PyTorch cannot be imported here; benchmarking cnnviz alone "
               "(pip install torch==2.13.0 to compare).", file=sys.stderr)
-    results = []
-    for name in args.networks or bench.NETWORKS:
-        if not args.json:
-            print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
-        results.append(bench.bench_network(name, vs_torch, rounds=args.rounds,
-                                           seconds=args.seconds))
+    names = args.networks or bench.NETWORKS
+    if not args.json:
+        print(f"benchmarking {', '.join(names)}{' against PyTorch' if vs_torch else ''} ...",
+              file=sys.stderr, flush=True)
+    results = bench.run(names, vs_torch, rounds=args.rounds, seconds=args.seconds)
     if args.json:
         print(json.dumps(bench.as_json(results), indent=2))
     else:

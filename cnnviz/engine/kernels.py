@@ -9,46 +9,94 @@ from __future__ import annotations
 
 from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
 
+import functools
+import inspect
 import math
 
+import numba
+import numpy as np
 from numba import njit, prange
 
 FAST = dict(cache=True, nogil=True)
 PARALLEL = dict(cache=True, nogil=True, parallel=True)
 
+# Waking the sleeping worker for a parallel region costs ~50 us on this kind of VM; a serial
+# pass over 100k floats costs about as much. Below that, kernels run on the calling thread.
+PARALLEL_MIN_SIZE = 100_000
+
+
+def parallel(size_of: str):
+    """Compile with parallel=True; at call time run on one thread when the array argument named
+    `size_of` is small (numba's thread count is per calling thread, so this is thread-safe)."""
+    def wrap(fn):
+        compiled = njit(**PARALLEL)(fn)
+        index = list(inspect.signature(fn).parameters).index(size_of)
+
+        @functools.wraps(fn)
+        def run(*args):
+            threads = numba.config.NUMBA_NUM_THREADS if args[index].size >= PARALLEL_MIN_SIZE else 1
+            if numba.get_num_threads() != threads:
+                numba.set_num_threads(threads)
+            return compiled(*args)
+
+        run.compiled = compiled
+        return run
+    return wrap
+
 
 # ---- convolution as im2col + GEMM -----------------------------------------------------------
 
-@njit(**PARALLEL)
+# Offsets inside hot loops are unsigned: numba wraps negative indices, and that check stops
+# LLVM from vectorising any loop whose index it cannot prove non-negative (measured 5x slower).
+U = np.uint64
+
+
+@njit(**FAST)
+def _valid_columns(kj, stride, pad, width, out_w):
+    """The output columns j whose input column j*stride - pad + kj lies inside [0, width)."""
+    lo = max(0, -((kj - pad) // stride))  # ceil((pad - kj) / stride)
+    hi = min(out_w, -((kj - pad - width) // stride))  # ceil((width + pad - kj) / stride)
+    return lo, max(lo, hi)
+
+
+@parallel(size_of="cols")
 def im2col(x, k, stride, pad, out_h, out_w, cols):
     """cols[c*k*k + ki*k + kj, n*out_h*out_w + i*out_w + j] = x_padded[n, c, i*stride+ki, j*stride+kj].
 
     Each row of `cols` is one weight position; each column one receptive field.
     """
     n_img, channels, height, width = x.shape
+    flat_x = x.reshape(-1)
     plane = out_h * out_w
     for row in prange(channels * k * k):
         c = row // (k * k)
         ki = (row // k) % k
         kj = row % k
+        lo, hi = _valid_columns(kj, stride, pad, width, out_w)
+        crow = cols[row]
         for n in range(n_img):
-            base = n * plane
             for i in range(out_h):
                 y = i * stride - pad + ki
-                start = base + i * out_w
+                dst = U(n * plane + i * out_w)
                 if y < 0 or y >= height:
-                    for j in range(out_w):
-                        cols[row, start + j] = 0
+                    for j in range(U(out_w)):
+                        crow[dst + j] = 0
                     continue
-                for j in range(out_w):
-                    xx = j * stride - pad + kj
-                    cols[row, start + j] = x[n, c, y, xx] if 0 <= xx < width else 0
+                for j in range(U(lo)):
+                    crow[dst + j] = 0
+                src = U(((n * channels + c) * height + y) * width + lo * stride - pad + kj)
+                step = U(stride)
+                for j in range(U(hi - lo)):
+                    crow[dst + U(lo) + j] = flat_x[src + j * step]
+                for j in range(U(hi), U(out_w)):
+                    crow[dst + j] = 0
 
 
-@njit(**PARALLEL)
+@parallel(size_of="dcols")
 def col2im(dcols, k, stride, pad, out_h, out_w, dx):
     """The adjoint of im2col: dx[n, c] = sum of every column entry that read that pixel."""
     n_img, channels, height, width = dx.shape
+    flat_dx = dx.reshape(-1)
     plane = out_h * out_w
     for nc in prange(n_img * channels):
         n = nc // channels
@@ -56,128 +104,144 @@ def col2im(dcols, k, stride, pad, out_h, out_w, dx):
         dx[n, c] = 0
         for ki in range(k):
             for kj in range(k):
-                row = c * k * k + ki * k + kj
+                drow = dcols[c * k * k + ki * k + kj]
+                lo, hi = _valid_columns(kj, stride, pad, width, out_w)
                 for i in range(out_h):
                     y = i * stride - pad + ki
                     if y < 0 or y >= height:
                         continue
-                    start = n * plane + i * out_w
-                    for j in range(out_w):
-                        xx = j * stride - pad + kj
-                        if 0 <= xx < width:
-                            dx[n, c, y, xx] += dcols[row, start + j]
+                    src = U(n * plane + i * out_w + lo)
+                    dst = U((nc * height + y) * width + lo * stride - pad + kj)
+                    step = U(stride)
+                    for j in range(U(hi - lo)):
+                        flat_dx[dst + j * step] += drow[src + j]
 
 
-@njit(**PARALLEL)
+@parallel(size_of="out")
 def rows_to_nchw(rows, bias, out):
     """out[n, f, p] = rows[f, n*P + p] + bias[f]: the GEMM result (filters x pixels) as NCHW."""
     n_img, filters, plane = out.shape
+    flat_out = out.reshape(-1)
     for n in prange(n_img):
         for f in range(filters):
             b = bias[f]
-            src = n * plane
-            for p in range(plane):
-                out[n, f, p] = rows[f, src + p] + b
+            src, dst = rows[f], U((n * filters + f) * plane)
+            start = U(n * plane)
+            for p in range(U(plane)):
+                flat_out[dst + p] = src[start + p] + b
 
 
-@njit(**PARALLEL)
+@parallel(size_of="dout")
 def nchw_to_rows(dout, rows, dbias):
     """rows[f, n*P + p] = dout[n, f, p], and dbias[f] = sum of dout[:, f]."""
     n_img, filters, plane = dout.shape
+    flat = dout.reshape(-1)
     for f in prange(filters):
+        dst = rows[f]
         total = 0.0
         for n in range(n_img):
-            dst = n * plane
-            for p in range(plane):
-                v = dout[n, f, p]
-                rows[f, dst + p] = v
+            src, start = U((n * filters + f) * plane), U(n * plane)
+            for p in range(U(plane)):
+                v = flat[src + p]
+                dst[start + p] = v
                 total += v
         dbias[f] = total
 
 
-# ---- pooling --------------------------------------------------------------------------------
+# ---- pooling (over flat (n, c) planes; windows never leave the input) ----------------------
 
-@njit(**PARALLEL)
+@parallel(size_of="x")
 def maxpool_forward(x, size, stride, out, argmax):
     """Max over each size x size window; argmax keeps the winner's flat index in its plane."""
-    n_img, channels, out_h, out_w = out.shape
-    width = x.shape[3]
+    n_img, channels, height, width = x.shape
+    out_h, out_w = out.shape[2], out.shape[3]
+    flat_x, flat_out, flat_arg = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
     for nc in prange(n_img * channels):
-        n = nc // channels
-        c = nc % channels
+        plane_in = U(nc * height * width)
+        o = U(nc * out_h * out_w)
         for i in range(out_h):
             for j in range(out_w):
-                y0 = i * stride
-                x0 = j * stride
-                best = x[n, c, y0, x0]
-                where = y0 * width + x0
-                for di in range(size):
-                    for dj in range(size):
-                        v = x[n, c, y0 + di, x0 + dj]
+                corner = U(i * stride * width + j * stride)
+                best = flat_x[plane_in + corner]
+                where = corner
+                for di in range(U(size)):
+                    for dj in range(U(size)):
+                        at = corner + di * U(width) + dj
+                        v = flat_x[plane_in + at]
                         if v > best:
                             best = v
-                            where = (y0 + di) * width + x0 + dj
-                out[n, c, i, j] = best
-                argmax[n, c, i, j] = where
+                            where = at
+                flat_out[o] = best
+                flat_arg[o] = where
+                o += U(1)
 
 
-@njit(**PARALLEL)
+@parallel(size_of="dx")
 def maxpool_backward(dout, argmax, dx):
     """Route each gradient to the window's winner (summing where windows overlap)."""
     n_img, channels, out_h, out_w = dout.shape
-    width = dx.shape[3]
+    plane_in = dx.shape[2] * dx.shape[3]
+    flat_dout, flat_arg, flat_dx = dout.reshape(-1), argmax.reshape(-1), dx.reshape(-1)
     for nc in prange(n_img * channels):
-        n = nc // channels
-        c = nc % channels
-        dx[n, c] = 0
-        for i in range(out_h):
-            for j in range(out_w):
-                where = argmax[n, c, i, j]
-                dx[n, c, where // width, where % width] += dout[n, c, i, j]
+        base = U(nc * plane_in)
+        for p in range(U(plane_in)):
+            flat_dx[base + p] = 0
+        o = U(nc * out_h * out_w)
+        for p in range(U(out_h * out_w)):
+            flat_dx[base + U(flat_arg[o + p])] += flat_dout[o + p]
 
 
-@njit(**PARALLEL)
+@parallel(size_of="x")
 def avgpool_forward(x, size, stride, out):
-    n_img, channels, out_h, out_w = out.shape
+    n_img, channels, height, width = x.shape
+    out_h, out_w = out.shape[2], out.shape[3]
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)
     scale = 1.0 / (size * size)
     for nc in prange(n_img * channels):
-        n = nc // channels
-        c = nc % channels
+        plane_in = U(nc * height * width)
+        o = U(nc * out_h * out_w)
         for i in range(out_h):
             for j in range(out_w):
+                corner = plane_in + U(i * stride * width + j * stride)
                 total = 0.0
-                for di in range(size):
-                    for dj in range(size):
-                        total += x[n, c, i * stride + di, j * stride + dj]
-                out[n, c, i, j] = total * scale
+                for di in range(U(size)):
+                    for dj in range(U(size)):
+                        total += flat_x[corner + di * U(width) + dj]
+                flat_out[o] = total * scale
+                o += U(1)
 
 
-@njit(**PARALLEL)
+@parallel(size_of="dx")
 def avgpool_backward(dout, size, stride, dx):
-    n_img, channels, out_h, out_w = dout.shape
+    n_img, channels, height, width = dx.shape
+    out_h, out_w = dout.shape[2], dout.shape[3]
+    flat_dout, flat_dx = dout.reshape(-1), dx.reshape(-1)
     scale = 1.0 / (size * size)
     for nc in prange(n_img * channels):
-        n = nc // channels
-        c = nc % channels
-        dx[n, c] = 0
+        plane_in = U(nc * height * width)
+        for p in range(U(height * width)):
+            flat_dx[plane_in + p] = 0
+        o = U(nc * out_h * out_w)
         for i in range(out_h):
             for j in range(out_w):
-                g = dout[n, c, i, j] * scale
-                for di in range(size):
-                    for dj in range(size):
-                        dx[n, c, i * stride + di, j * stride + dj] += g
+                g = flat_dout[o] * scale
+                corner = plane_in + U(i * stride * width + j * stride)
+                for di in range(U(size)):
+                    for dj in range(U(size)):
+                        flat_dx[corner + di * U(width) + dj] += g
+                o += U(1)
 
 
 # ---- elementwise (on flat views) ------------------------------------------------------------
 
-@njit(**PARALLEL)
+@parallel(size_of="x")
 def leaky_relu_forward(x, slope, out):
     for i in prange(x.size):
         v = x[i]
         out[i] = v if v > 0 else v * slope
 
 
-@njit(**PARALLEL)
+@parallel(size_of="x")
 def leaky_relu_backward(x, dout, slope, dx):
     for i in prange(x.size):
         dx[i] = dout[i] if x[i] > 0 else dout[i] * slope
@@ -185,7 +249,7 @@ def leaky_relu_backward(x, dout, slope, dx):
 
 # ---- optimizer updates (on flat views, in place) --------------------------------------------
 
-@njit(**PARALLEL)
+@parallel(size_of="param")
 def sgd_update(param, grad, velocity, lr, momentum, weight_decay, nesterov):
     """PyTorch's SGD: g += wd*p; v = momentum*v + g; p -= lr * (g + momentum*v if nesterov else v)."""
     for i in prange(param.size):
@@ -195,7 +259,7 @@ def sgd_update(param, grad, velocity, lr, momentum, weight_decay, nesterov):
         param[i] -= lr * (g + momentum * v if nesterov else v)
 
 
-@njit(**PARALLEL)
+@parallel(size_of="param")
 def adam_update(param, grad, m, v, lr, beta1, beta2, eps, weight_decay, step):
     """PyTorch's Adam (L2 weight decay added to the gradient), bias-corrected at `step` (>= 1)."""
     correction1 = 1.0 - beta1 ** step

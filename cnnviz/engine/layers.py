@@ -3,6 +3,10 @@
     output_shape(in_shape) -> out_shape
     forward(x, training) -> y          keeps what backward needs
     backward(dout) -> dx               fills each Parameter's .grad (overwrites, never adds)
+
+Training-mode outputs and all input gradients live in per-layer buffers reused by the next step
+(fresh memory is slow to fault in, and big arrays are fresh every time otherwise): they are valid
+until the layer runs again. Inference outputs are fresh arrays the caller may keep.
     params() -> {name: Parameter}      learnable arrays with their gradients
     buffers() -> {name: array}         non-learned state (batch norm's running statistics)
     to_dict() / from_dict()            the layer's spec entry
@@ -79,12 +83,22 @@ class Layer:
         return cls(LayerInfo(0, dict(config), tuple(in_shape), out, params, macs), dtype, rng)
 
     def scratch(self, name: str, shape: tuple, dtype=None) -> np.ndarray:
-        """A buffer reused across steps of the same batch size (avoids page-faulting big arrays)."""
+        """A buffer reused across steps of the same batch size."""
         buf = self._workspace.get(name)
         dtype = self.dtype if dtype is None else dtype
         if buf is None or buf.shape != shape or buf.dtype != dtype:
             buf = self._workspace[name] = np.empty(shape, dtype)
         return buf
+
+    def output(self, n: int, training: bool, dtype=None) -> np.ndarray:
+        """The array for a forward output of batch n: reused while training, fresh otherwise."""
+        shape = (n, *self.out_shape)
+        return self.scratch("out", shape, dtype) if training else np.empty(
+            shape, self.dtype if dtype is None else dtype)
+
+    def input_grad(self, n: int) -> np.ndarray:
+        """The array for the gradient with respect to a batch of n inputs."""
+        return self.scratch("dx", (n, *self.in_shape))
 
 
 class Conv(Layer):
@@ -114,7 +128,7 @@ class Conv(Layer):
         kernels.im2col(np.ascontiguousarray(x), self.k, self.stride, self.pad, out_h, out_w, cols)
         rows = self.scratch("rows", (filters, pixels)) if training else None
         rows = np.matmul(self.weight.value.reshape(filters, patch), cols, out=rows)
-        out = np.empty((n, filters, out_h, out_w), self.dtype)
+        out = self.output(n, training)
         kernels.rows_to_nchw(rows, self.bias.value, out.reshape(n, filters, -1))
         self._cols, self._n = cols, n
         return out
@@ -129,7 +143,7 @@ class Conv(Layer):
         if not self.needs_input_grad:
             return None
         dcols = np.matmul(self.weight.value.reshape(filters, -1).T, rows, out=cols)  # reuse
-        dx = np.empty((n, *self.in_shape), self.dtype)
+        dx = self.input_grad(n)
         kernels.col2im(dcols, self.k, self.stride, self.pad, out_h, out_w, dx)
         return dx
 
@@ -150,7 +164,7 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         self._x = x.reshape(x.shape[0], -1)
-        out = self._x @ self.weight.value.T
+        out = np.matmul(self._x, self.weight.value.T, out=self.output(x.shape[0], training))
         out += self.bias.value
         return out
 
@@ -159,7 +173,9 @@ class Dense(Layer):
         np.sum(dout, axis=0, out=self.bias.grad)
         if not self.needs_input_grad:
             return None
-        return (dout @ self.weight.value).reshape(dout.shape[0], *self.in_shape)
+        dx = self.input_grad(dout.shape[0])
+        np.matmul(dout, self.weight.value, out=dx.reshape(dout.shape[0], -1))
+        return dx
 
 
 class _Pool(Layer):
@@ -167,21 +183,19 @@ class _Pool(Layer):
         super().__init__(info, dtype, rng)
         self.size, self.stride = self.config["size"], self.config["stride"]
 
-    def _output(self, x):
-        return np.empty((x.shape[0], *self.out_shape), self.dtype)
-
 
 class MaxPool(_Pool):
     kind = "maxpool"
 
     def forward(self, x, training=False):
-        out = self._output(x)
-        self._argmax = np.empty(out.shape, np.int32)
+        out = self.output(x.shape[0], training)
+        self._argmax = (self.scratch("argmax", out.shape, np.int32) if training
+                        else np.empty(out.shape, np.int32))
         kernels.maxpool_forward(np.ascontiguousarray(x), self.size, self.stride, out, self._argmax)
         return out
 
     def backward(self, dout):
-        dx = np.empty((dout.shape[0], *self.in_shape), self.dtype)
+        dx = self.input_grad(dout.shape[0])
         kernels.maxpool_backward(np.ascontiguousarray(dout), self._argmax, dx)
         return dx
 
@@ -190,12 +204,12 @@ class AvgPool(_Pool):
     kind = "avgpool"
 
     def forward(self, x, training=False):
-        out = self._output(x)
+        out = self.output(x.shape[0], training)
         kernels.avgpool_forward(np.ascontiguousarray(x), self.size, self.stride, out)
         return out
 
     def backward(self, dout):
-        dx = np.empty((dout.shape[0], *self.in_shape), self.dtype)
+        dx = self.input_grad(dout.shape[0])
         kernels.avgpool_backward(np.ascontiguousarray(dout), self.size, self.stride, dx)
         return dx
 
@@ -210,12 +224,12 @@ class LeakyReLU(Layer):
 
     def forward(self, x, training=False):
         self._x = np.ascontiguousarray(x)
-        out = np.empty_like(self._x)
+        out = self.output(x.shape[0], training)
         kernels.leaky_relu_forward(self._x.reshape(-1), self.slope, out.reshape(-1))
         return out
 
     def backward(self, dout):
-        dx = np.empty_like(self._x)
+        dx = self.input_grad(self._x.shape[0])
         kernels.leaky_relu_backward(self._x.reshape(-1), np.ascontiguousarray(dout).reshape(-1),
                                     self.slope, dx.reshape(-1))
         return dx

@@ -83,7 +83,7 @@ class Network:
         finally:
             if self._first_learnable < len(self.layers):
                 self.layers[self._first_learnable].needs_input_grad = False
-        return dout if input_grad else None
+        return dout.copy() if input_grad else None  # the layer's buffer is reused next pass
 
     def loss(self, x: np.ndarray, labels: np.ndarray, training: bool = False):
         """(loss, gradient wrt the outputs, outputs) for a batch."""

@@ -18,9 +18,6 @@ def cache_dir() -> str:
         platformdirs.user_cache_dir("cnnviz", appauthor=False), "numba")
 
 
-# OpenMP workers that spin after a parallel region steal the core OpenBLAS needs next (and the
-# other way round); passive waiting measured faster for our kernel/GEMM mix on 2 cores.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ["NUMBA_CACHE_DIR"] = cache_dir()
 
 import numba  # noqa: E402  (must come after the environment is set)

@@ -31,3 +31,13 @@ def test_explicit_numba_cache_dir_wins(monkeypatch):
 def test_parallel_kernels_run_on_a_thread_safe_layer():
     kernels.leaky_relu_forward(np.ones(8, np.float32), 0.0, np.empty(8, np.float32))
     assert numba.threading_layer() in ("omp", "tbb")
+
+
+def test_thread_pools_sleep_when_idle():
+    """Importing cnnviz first makes OpenMP and OpenBLAS workers sleep instead of spinning."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")}
+    code = "import os, cnnviz; print(os.environ['OMP_WAIT_POLICY'], os.environ['OPENBLAS_THREAD_TIMEOUT'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["PASSIVE", "4"]

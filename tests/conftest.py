@@ -1,0 +1,1 @@
+import cnnviz  # noqa: F401  (first: sets the thread-pool wait policies before numpy loads)
