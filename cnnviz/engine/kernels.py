@@ -25,11 +25,12 @@ PARALLEL = dict(cache=True, nogil=True, parallel=True)
 PARALLEL_MIN_SIZE = 100_000
 
 
-def parallel(size_of: str):
+def parallel(size_of: str, fastmath: bool = False):
     """Compile with parallel=True; at call time run on one thread when the array argument named
-    `size_of` is small (numba's thread count is per calling thread, so this is thread-safe)."""
+    `size_of` is small (numba's thread count is per calling thread, so this is thread-safe).
+    fastmath lets LLVM reorder a sum, which it needs to vectorise the reduction."""
     def wrap(fn):
-        compiled = njit(**PARALLEL)(fn)
+        compiled = njit(**PARALLEL, fastmath=fastmath)(fn)
         index = list(inspect.signature(fn).parameters).index(size_of)
 
         @functools.wraps(fn)
@@ -131,7 +132,7 @@ def rows_to_nchw(rows, bias, out):
                 flat_out[dst + p] = src[start + p] + b
 
 
-@parallel(size_of="dout")
+@parallel(size_of="dout", fastmath=True)
 def nchw_to_rows(dout, rows, dbias):
     """rows[f, n*P + p] = dout[n, f, p], and dbias[f] = sum of dout[:, f]."""
     n_img, filters, plane = dout.shape
@@ -146,6 +147,42 @@ def nchw_to_rows(dout, rows, dbias):
                 dst[start + p] = v
                 total += v
         dbias[f] = total
+
+
+SPLIT_K_CHUNKS = 8
+SPLIT_K_BLOCK = 1024  # a block of every row of `a` and `b` stays in L2
+SPLIT_K_MAX_OUTPUT = 400  # measured: above this, BLAS's single-core kernel is faster
+
+
+@parallel(size_of="a", fastmath=True)
+def matmul_nt_split_k(a, b, out):
+    """out[i, j] = sum_k a[i, k] * b[j, k] for a small `out` over a long k (the first conv's weight
+    gradient: a few filters x a 5x5 patch, summed over every pixel of the batch). BLAS splits work
+    over out's rows and columns, so it runs this shape on one core; here chunks of k run in
+    parallel and their partial sums are added at the end."""
+    m, depth = a.shape
+    n = b.shape[0]
+    step = (depth + SPLIT_K_CHUNKS - 1) // SPLIT_K_CHUNKS
+    partial = np.zeros((SPLIT_K_CHUNKS, m, n))
+    for chunk in prange(SPLIT_K_CHUNKS):
+        lo = min(depth, chunk * step)
+        hi = min(depth, lo + step)
+        for k0 in range(lo, hi, SPLIT_K_BLOCK):
+            k1 = min(hi, k0 + SPLIT_K_BLOCK)
+            for i in range(m):
+                row_a = a[i, k0:k1]
+                for j in range(n):
+                    row_b = b[j, k0:k1]
+                    total = 0.0
+                    for k in range(k1 - k0):
+                        total += row_a[k] * row_b[k]
+                    partial[chunk, i, j] += total
+    for i in range(m):
+        for j in range(n):
+            total = 0.0
+            for chunk in range(SPLIT_K_CHUNKS):
+                total += partial[chunk, i, j]
+            out[i, j] = total
 
 
 # ---- pooling (over flat (n, c) planes; windows never leave the input) ----------------------

@@ -138,8 +138,11 @@ class Conv(Layer):
         rows = self.scratch("drows", (filters, n * out_h * out_w))
         kernels.nchw_to_rows(np.ascontiguousarray(dout).reshape(n, filters, -1), rows,
                              self.bias.grad)
-        cols = self._cols
-        np.matmul(rows, cols.T, out=self.weight.grad.reshape(filters, -1))
+        cols, grad = self._cols, self.weight.grad.reshape(filters, -1)
+        if grad.size <= kernels.SPLIT_K_MAX_OUTPUT:
+            kernels.matmul_nt_split_k(rows, cols, grad)
+        else:
+            np.matmul(rows, cols.T, out=grad)
         if not self.needs_input_grad:
             return None
         dcols = np.matmul(self.weight.value.reshape(filters, -1).T, rows, out=cols)  # reuse
