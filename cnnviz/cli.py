@@ -75,6 +75,20 @@ def _cmd_arch(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnviz", description="Watch a convolutional neural "
                                      "network learn.")
@@ -85,19 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--vs-torch", action="store_true", help="also run PyTorch on the same batches")
     bench.add_argument("--json", action="store_true", help="machine-readable output")
     bench.add_argument("--networks", nargs="*", help="architectures to run (default: lenet5 fashion-2conv)")
-    bench.add_argument("--rounds", type=int, default=3, help="timed rounds per network (median taken)")
-    bench.add_argument("--seconds", type=float, default=1.0, help="length of one timed round")
+    bench.add_argument("--rounds", type=_positive_int, default=3, help="timed rounds per network (median taken)")
+    bench.add_argument("--seconds", type=_positive_float, default=1.0, help="length of one timed round")
     bench.set_defaults(run=_cmd_bench)
 
     train = sub.add_parser("train", help="train a network headless on the built-in Shapes data")
     train.add_argument("--arch", default="shapes-small", help="built-in name or JSON file")
-    train.add_argument("--epochs", type=int, default=2)
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=0.02)
+    train.add_argument("--epochs", type=_positive_int, default=2)
+    train.add_argument("--batch-size", type=_positive_int, default=64)
+    train.add_argument("--lr", type=_positive_float, default=0.02)
     train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
     train.add_argument("--momentum", type=float, default=0.9)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--train-limit", type=int, help="use only this many training images")
+    train.add_argument("--train-limit", type=_positive_int, help="use only this many training images")
     train.set_defaults(run=_cmd_train)
 
     arch = sub.add_parser("arch", help="list built-in architectures, or show one's layer table")

@@ -52,3 +52,20 @@ def test_train_prints_progress_and_accuracy(capsys):
     assert main(["train", "--epochs", "1", "--train-limit", "256", "--batch-size", "32"]) == 0
     out = capsys.readouterr().out
     assert "epoch 1/1" in out and "test accuracy" in out
+
+
+@pytest.mark.parametrize("argv", [["train", "--batch-size", "0"], ["train", "--epochs", "-1"],
+                                  ["train", "--lr", "0"], ["bench", "--rounds", "0"]])
+def test_bad_numbers_are_refused_with_a_message(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "must be" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "cnnviz", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == f"cnnviz {__version__}"

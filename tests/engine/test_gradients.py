@@ -164,3 +164,43 @@ def test_whole_network_gradients(loss):
     assert_grad_matches(dx, loss_value, x, rng)
     for name, p in net.named_parameters():
         assert_grad_matches(analytic[name], loss_value, p.value, rng)
+
+
+# Random shapes on top of the fixed cases above: hypothesis draws kernels, strides, padding,
+# odd sizes and batch 1 together, and shrinks any failure to the smallest shape.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def conv_case(draw):
+    kernel = draw(st.integers(1, 5))
+    padding = draw(st.integers(0, kernel - 1))
+    stride = draw(st.integers(1, 3))
+    side = draw(st.integers(max(1, kernel - 2 * padding), 9))
+    width = draw(st.integers(max(1, kernel - 2 * padding), 9))
+    config = {"type": "conv", "filters": draw(st.integers(1, 4)), "kernel": kernel,
+              "stride": stride, "padding": padding, "init": "he"}
+    return config, (draw(st.integers(1, 3)), side, width), draw(st.integers(1, 3))
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(conv_case(), st.integers(0, 2 ** 16))
+def test_conv_gradients_random_shapes(case, seed):
+    config, in_shape, batch = case
+    check_layer(config, in_shape, batch, seed=seed)
+
+
+@st.composite
+def pool_case(draw):
+    size = draw(st.integers(1, 4))
+    stride = draw(st.integers(1, 4))
+    shape = (draw(st.integers(1, 3)), draw(st.integers(size, 10)), draw(st.integers(size, 10)))
+    return {"type": draw(st.sampled_from(["maxpool", "avgpool"])), "size": size,
+            "stride": stride}, shape, draw(st.integers(1, 3))
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(pool_case(), st.integers(0, 2 ** 16))
+def test_pool_gradients_random_shapes(case, seed):
+    config, in_shape, batch = case
+    check_layer(config, in_shape, batch, seed=seed)
