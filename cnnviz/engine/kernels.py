@@ -3,7 +3,8 @@
 Layout is NCHW throughout. Every `prange` runs over an axis whose output slice each iteration
 owns, so iterations never write to the same element. Kernels write into arrays the caller
 allocates, so layers decide what is reused between steps. Each compiles once per dtype
-(float32 for training, float64 for gradient checks) and is cached on disk.
+(float32 for training, float64 for gradient checks) and is cached on disk. The convolution's
+kernels, which also call BLAS, are in conv_kernels.py.
 """
 from __future__ import annotations
 
@@ -25,6 +26,15 @@ PARALLEL = dict(cache=True, nogil=True, parallel=True)
 PARALLEL_MIN_SIZE = 100_000
 
 
+MAX_THREADS = numba.config.NUMBA_NUM_THREADS
+
+
+def use_threads(count: int) -> None:
+    """Run the next parallel kernels on `count` threads (numba's setting is per calling thread)."""
+    if numba.get_num_threads() != count:
+        numba.set_num_threads(count)
+
+
 def parallel(size_of: str, fastmath: bool = False):
     """Compile with parallel=True; at call time run on one thread when the array argument named
     `size_of` is small (numba's thread count is per calling thread, so this is thread-safe).
@@ -35,9 +45,7 @@ def parallel(size_of: str, fastmath: bool = False):
 
         @functools.wraps(fn)
         def run(*args):
-            threads = numba.config.NUMBA_NUM_THREADS if args[index].size >= PARALLEL_MIN_SIZE else 1
-            if numba.get_num_threads() != threads:
-                numba.set_num_threads(threads)
+            use_threads(MAX_THREADS if args[index].size >= PARALLEL_MIN_SIZE else 1)
             return compiled(*args)
 
         run.compiled = compiled
@@ -45,144 +53,17 @@ def parallel(size_of: str, fastmath: bool = False):
     return wrap
 
 
-# ---- convolution as im2col + GEMM -----------------------------------------------------------
-
 # Offsets inside hot loops are unsigned: numba wraps negative indices, and that check stops
 # LLVM from vectorising any loop whose index it cannot prove non-negative (measured 5x slower).
 U = np.uint64
 
 
 @njit(**FAST)
-def _valid_columns(kj, stride, pad, width, out_w):
+def valid_columns(kj, stride, pad, width, out_w):
     """The output columns j whose input column j*stride - pad + kj lies inside [0, width)."""
     lo = max(0, -((kj - pad) // stride))  # ceil((pad - kj) / stride)
     hi = min(out_w, -((kj - pad - width) // stride))  # ceil((width + pad - kj) / stride)
     return lo, max(lo, hi)
-
-
-@parallel(size_of="cols")
-def im2col(x, k, stride, pad, out_h, out_w, cols):
-    """cols[c*k*k + ki*k + kj, n*out_h*out_w + i*out_w + j] = x_padded[n, c, i*stride+ki, j*stride+kj].
-
-    Each row of `cols` is one weight position; each column one receptive field.
-    """
-    n_img, channels, height, width = x.shape
-    flat_x = x.reshape(-1)
-    plane = out_h * out_w
-    for row in prange(channels * k * k):
-        c = row // (k * k)
-        ki = (row // k) % k
-        kj = row % k
-        lo, hi = _valid_columns(kj, stride, pad, width, out_w)
-        crow = cols[row]
-        for n in range(n_img):
-            for i in range(out_h):
-                y = i * stride - pad + ki
-                dst = U(n * plane + i * out_w)
-                if y < 0 or y >= height:
-                    for j in range(U(out_w)):
-                        crow[dst + j] = 0
-                    continue
-                for j in range(U(lo)):
-                    crow[dst + j] = 0
-                src = U(((n * channels + c) * height + y) * width + lo * stride - pad + kj)
-                step = U(stride)
-                for j in range(U(hi - lo)):
-                    crow[dst + U(lo) + j] = flat_x[src + j * step]
-                for j in range(U(hi), U(out_w)):
-                    crow[dst + j] = 0
-
-
-@parallel(size_of="dcols")
-def col2im(dcols, k, stride, pad, out_h, out_w, dx):
-    """The adjoint of im2col: dx[n, c] = sum of every column entry that read that pixel."""
-    n_img, channels, height, width = dx.shape
-    flat_dx = dx.reshape(-1)
-    plane = out_h * out_w
-    for nc in prange(n_img * channels):
-        n = nc // channels
-        c = nc % channels
-        dx[n, c] = 0
-        for ki in range(k):
-            for kj in range(k):
-                drow = dcols[c * k * k + ki * k + kj]
-                lo, hi = _valid_columns(kj, stride, pad, width, out_w)
-                for i in range(out_h):
-                    y = i * stride - pad + ki
-                    if y < 0 or y >= height:
-                        continue
-                    src = U(n * plane + i * out_w + lo)
-                    dst = U((nc * height + y) * width + lo * stride - pad + kj)
-                    step = U(stride)
-                    for j in range(U(hi - lo)):
-                        flat_dx[dst + j * step] += drow[src + j]
-
-
-@parallel(size_of="out")
-def rows_to_nchw(rows, bias, out):
-    """out[n, f, p] = rows[f, n*P + p] + bias[f]: the GEMM result (filters x pixels) as NCHW."""
-    n_img, filters, plane = out.shape
-    flat_out = out.reshape(-1)
-    for n in prange(n_img):
-        for f in range(filters):
-            b = bias[f]
-            src, dst = rows[f], U((n * filters + f) * plane)
-            start = U(n * plane)
-            for p in range(U(plane)):
-                flat_out[dst + p] = src[start + p] + b
-
-
-@parallel(size_of="dout", fastmath=True)
-def nchw_to_rows(dout, rows, dbias):
-    """rows[f, n*P + p] = dout[n, f, p], and dbias[f] = sum of dout[:, f]."""
-    n_img, filters, plane = dout.shape
-    flat = dout.reshape(-1)
-    for f in prange(filters):
-        dst = rows[f]
-        total = 0.0
-        for n in range(n_img):
-            src, start = U((n * filters + f) * plane), U(n * plane)
-            for p in range(U(plane)):
-                v = flat[src + p]
-                dst[start + p] = v
-                total += v
-        dbias[f] = total
-
-
-SPLIT_K_CHUNKS = 8
-SPLIT_K_BLOCK = 1024  # a block of every row of `a` and `b` stays in L2
-SPLIT_K_MAX_OUTPUT = 400  # measured: above this, BLAS's single-core kernel is faster
-
-
-@parallel(size_of="a", fastmath=True)
-def matmul_nt_split_k(a, b, out):
-    """out[i, j] = sum_k a[i, k] * b[j, k] for a small `out` over a long k (the first conv's weight
-    gradient: a few filters x a 5x5 patch, summed over every pixel of the batch). BLAS splits work
-    over out's rows and columns, so it runs this shape on one core; here chunks of k run in
-    parallel and their partial sums are added at the end."""
-    m, depth = a.shape
-    n = b.shape[0]
-    step = (depth + SPLIT_K_CHUNKS - 1) // SPLIT_K_CHUNKS
-    partial = np.zeros((SPLIT_K_CHUNKS, m, n))
-    for chunk in prange(SPLIT_K_CHUNKS):
-        lo = min(depth, chunk * step)
-        hi = min(depth, lo + step)
-        for k0 in range(lo, hi, SPLIT_K_BLOCK):
-            k1 = min(hi, k0 + SPLIT_K_BLOCK)
-            for i in range(m):
-                row_a = a[i, k0:k1]
-                for j in range(n):
-                    row_b = b[j, k0:k1]
-                    total = 0.0
-                    for k in range(k1 - k0):
-                        total += row_a[k] * row_b[k]
-                    partial[chunk, i, j] += total
-    for i in range(m):
-        for j in range(n):
-            total = 0.0
-            for chunk in range(SPLIT_K_CHUNKS):
-                total += partial[chunk, i, j]
-            out[i, j] = total
 
 
 # ---- pooling (over flat (n, c) planes; windows never leave the input) ----------------------

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.engine import kernels
+from cnnviz.engine import blas, conv_kernels, kernels
+from cnnviz.engine.blas import BLAS
 from cnnviz.engine.spec import LayerInfo, Shape, conv_padding, infer_layer
 
 
@@ -102,8 +103,9 @@ class Layer:
 
 
 class Conv(Layer):
-    """2-D convolution as im2col + one GEMM over the whole batch."""
+    """2-D convolution: im2col + GEMM per image, the batch split over threads."""
     kind = "conv"
+    PARALLEL_MIN_MACS = 2_000_000  # below this, waking a second thread costs more than it saves
 
     def __init__(self, info, dtype=np.float32, rng=None):
         super().__init__(info, dtype, rng)
@@ -114,46 +116,51 @@ class Conv(Layer):
                                                    channels * k * k, filters * k * k,
                                                    self.rng, self.dtype))
         self.bias = Parameter.of(np.zeros(filters, self.dtype))
+        self._gemm = BLAS.gemm_for(self.dtype)
 
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
 
+    def _tasks(self, n: int) -> int:
+        """How many threads share the batch (setting numba's thread count to match)."""
+        macs = n * self.weight.value.size * self.out_shape[1] * self.out_shape[2]
+        tasks = min(n, kernels.MAX_THREADS) if macs >= self.PARALLEL_MIN_MACS else 1
+        kernels.use_threads(tasks)
+        return tasks
+
+    def _cols(self, name: str, tasks: int) -> np.ndarray:
+        patch, pixels = self.weight.value[0].size, self.out_shape[1] * self.out_shape[2]
+        return self.scratch(name, (tasks, patch, pixels))
+
     def forward(self, x, training=False):
-        n = x.shape[0]
-        filters, out_h, out_w = self.out_shape
-        patch, pixels = self.weight.value[0].size, n * out_h * out_w
-        # Training reuses one buffer; inference (the probe) must not clobber it mid-step.
-        cols = self.scratch("cols", (patch, pixels)) if training else np.empty((patch, pixels),
-                                                                                 self.dtype)
-        kernels.im2col(np.ascontiguousarray(x), self.k, self.stride, self.pad, out_h, out_w, cols)
-        rows = self.scratch("rows", (filters, pixels)) if training else None
-        rows = np.matmul(self.weight.value.reshape(filters, patch), cols, out=rows)
-        out = self.output(n, training)
-        kernels.rows_to_nchw(rows, self.bias.value, out.reshape(n, filters, -1))
-        self._cols, self._n = cols, n
+        self._x = x = np.ascontiguousarray(x)
+        tasks = self._tasks(x.shape[0])
+        out = self.output(x.shape[0], training)
+        conv_kernels.conv_forward(self._gemm, x, self.weight.value,
+                                  self.bias.value, self.stride, self.pad, out,
+                                  self._cols("cols", tasks))
         return out
 
     def backward(self, dout):
-        n, (filters, out_h, out_w) = self._n, self.out_shape
-        rows = self.scratch("drows", (filters, n * out_h * out_w))
-        kernels.nchw_to_rows(np.ascontiguousarray(dout).reshape(n, filters, -1), rows,
-                             self.bias.grad)
-        cols, grad = self._cols, self.weight.grad.reshape(filters, -1)
-        if grad.size <= kernels.SPLIT_K_MAX_OUTPUT:
-            kernels.matmul_nt_split_k(rows, cols, grad)
-        else:
-            np.matmul(rows, cols.T, out=grad)
-        if not self.needs_input_grad:
-            return None
-        dcols = np.matmul(self.weight.value.reshape(filters, -1).T, rows, out=cols)  # reuse
-        dx = self.input_grad(n)
-        kernels.col2im(dcols, self.k, self.stride, self.pad, out_h, out_w, dx)
-        return dx
+        x, dout = self._x, np.ascontiguousarray(dout)
+        tasks = self._tasks(x.shape[0])
+        dx = self.input_grad(x.shape[0]) if self.needs_input_grad else self.scratch("no_dx", (1, 1, 1, 1))
+        weight_parts = self.scratch("dweight", (tasks, *self.weight.value.shape))
+        bias_parts = self.scratch("dbias", (tasks, self.bias.value.size))
+        conv_kernels.conv_backward(self._gemm, x, self.weight.value, dout,
+                                   self.stride, self.pad, self.needs_input_grad, dx,
+                                   self._cols("cols", tasks), self._cols("dcols", tasks),
+                                   weight_parts, bias_parts)
+        np.sum(weight_parts, axis=0, out=self.weight.grad)
+        np.sum(bias_parts, axis=0, out=self.bias.grad)
+        return dx if self.needs_input_grad else None
 
 
 class Dense(Layer):
     """Fully connected: y = x W^T + b. Image maps are flattened in (C, H, W) order first."""
     kind = "dense"
+    PARALLEL_MIN_MACS = 1_000_000  # below this, waking a second thread costs more than it saves
+    GEMM_MIN_BATCH = 8
 
     def __init__(self, info, dtype=np.float32, rng=None):
         super().__init__(info, dtype, rng)
@@ -161,23 +168,37 @@ class Dense(Layer):
         self.weight = Parameter.of(initial_weights(self.config["init"], (units, fan_in), fan_in,
                                                    units, self.rng, self.dtype))
         self.bias = Parameter.of(np.zeros(units, self.dtype))
+        self._gemm = BLAS.gemm_for(self.dtype)
 
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
 
+    def _matmul(self, a, b, out, trans_a=False, trans_b=False):
+        """out = op(a) @ op(b): a GEMM split over threads for a big enough batch; for a few images
+        numpy's own call, which picks matrix-vector routines (OpenBLAS's GEMM is 9x slower on a
+        single row)."""
+        n = len(self._x)
+        if n < self.GEMM_MIN_BATCH or self.weight.value.size * n < self.PARALLEL_MIN_MACS:
+            return np.matmul(a.T if trans_a else a, b.T if trans_b else b, out=out)
+        kernels.use_threads(kernels.MAX_THREADS)
+        blas.matmul(self._gemm, a, b, out, trans_a, trans_b, kernels.MAX_THREADS)
+        return out
+
     def forward(self, x, training=False):
-        self._x = x.reshape(x.shape[0], -1)
-        out = np.matmul(self._x, self.weight.value.T, out=self.output(x.shape[0], training))
+        self._x = np.ascontiguousarray(x).reshape(x.shape[0], -1)
+        out = self._matmul(self._x, self.weight.value, self.output(x.shape[0], training),
+                           trans_b=True)
         out += self.bias.value
         return out
 
     def backward(self, dout):
-        np.matmul(dout.T, self._x, out=self.weight.grad)
+        dout = np.ascontiguousarray(dout)
+        self._matmul(dout, self._x, self.weight.grad, trans_a=True)
         np.sum(dout, axis=0, out=self.bias.grad)
         if not self.needs_input_grad:
             return None
         dx = self.input_grad(dout.shape[0])
-        np.matmul(dout, self.weight.value, out=dx.reshape(dout.shape[0], -1))
+        self._matmul(dout, self.weight.value, dx.reshape(dout.shape[0], -1))
         return dx
 
 

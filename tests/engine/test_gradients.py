@@ -11,6 +11,7 @@ from cnnviz.engine.losses import cross_entropy, mse
 from cnnviz.engine.network import Network
 
 EPS = 1e-6
+pytestmark = pytest.mark.usefixtures("thread_paths")  # serial and parallel paths
 
 
 def numeric_grad(f, array, rng, max_entries=40):

@@ -16,7 +16,7 @@ from cnnviz.torch_bridge import copy_weights, learnable, to_torch, torch_module
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed: parity tests need torch==2.13.0 (.ci/run installs it)")
 nn = torch.nn
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("thread_paths")]
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "architectures"
 

@@ -1,0 +1,28 @@
+"""The engine's GEMM: numpy's OpenBLAS called from numba, split over threads."""
+import numpy as np
+import pytest
+
+from cnnviz.engine.blas import BLAS, matmul
+from cnnviz.engine.kernels import use_threads
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+@pytest.mark.parametrize("tasks", [1, 2, 3])
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (7, 5, 3), (3, 9, 17), (33, 64, 2)])
+def test_matmul_matches_numpy(dtype, trans_a, trans_b, tasks, m, k, n):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(dtype)
+    out = np.full((m, n), np.nan, dtype)
+    use_threads(min(tasks, 2))
+    matmul(BLAS.gemm_for(dtype), a, b, out, trans_a, trans_b, tasks)
+    expected = (a.T if trans_a else a).astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
+    np.testing.assert_allclose(out, expected, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_blas_is_numpys_own():
+    assert "openblas" in BLAS.path.lower()
+    assert BLAS.sgemm and BLAS.dgemm and BLAS.sgemm != BLAS.dgemm
