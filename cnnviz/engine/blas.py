@@ -52,6 +52,12 @@ class Blas:
         set_threads = getattr(library, f"{prefix}openblas_set_num_threads{suffix}")
         set_threads.argtypes = [ctypes.c_int]
         set_threads(1)  # numpy's matmul in this process is single-threaded from now on
+        self._get_threads = getattr(library, f"{prefix}openblas_get_num_threads{suffix}")
+        self._get_threads.restype = ctypes.c_int
+
+    def threads(self) -> int:
+        """OpenBLAS's own thread count (1 once cnnviz has loaded)."""
+        return self._get_threads()
 
     def gemm_for(self, dtype) -> int:
         return self.sgemm if np.dtype(dtype) == np.float32 else self.dgemm

@@ -26,3 +26,21 @@ def test_matmul_matches_numpy(dtype, trans_a, trans_b, tasks, m, k, n):
 def test_blas_is_numpys_own():
     assert "openblas" in BLAS.path.lower()
     assert BLAS.sgemm and BLAS.dgemm and BLAS.sgemm != BLAS.dgemm
+
+
+def test_missing_blas_is_a_clear_error(monkeypatch):
+    from cnnviz.engine import blas
+    monkeypatch.setattr(blas, "_library_candidates", lambda: [])
+    with pytest.raises(ImportError, match="needs the OpenBLAS that numpy's wheels bundle"):
+        blas.find_blas()
+
+
+def test_a_library_without_cblas_is_skipped_with_its_reason(monkeypatch, tmp_path):
+    from cnnviz.engine import blas
+    import ctypes.util
+    libm = ctypes.util.find_library("m")
+    if libm is None:
+        pytest.skip("no C maths library to stand in for a BLAS without cblas")
+    monkeypatch.setattr(blas, "_library_candidates", lambda: [libm])
+    with pytest.raises(ImportError, match="has no 64-bit cblas_sgemm"):
+        blas.find_blas()
