@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a network headless on the built-in Shapes data")
     train.add_argument("--arch", default="shapes-small", help="built-in name or JSON file")
-    train.add_argument("--epochs", type=_positive_int, default=2)
+    train.add_argument("--epochs", type=_positive_int, default=6)
     train.add_argument("--batch-size", type=_positive_int, default=64)
     train.add_argument("--lr", type=_positive_float, default=0.02)
     train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
