@@ -28,17 +28,68 @@ def _cmd_bench(args) -> int:
     return 0
 
 
+class _ProgressLine:
+    """A one-line download progress report on stderr."""
+
+    def __init__(self, what: str):
+        self.what, self.shown = what, -1
+
+    def __call__(self, done: int, total: int | None) -> None:
+        percent = int(100 * done / total) if total else -1
+        if percent != self.shown:
+            self.shown = percent
+            amount = f"{percent:3d}% of {total / 1e6:.0f} MB" if total else f"{done / 1e6:.1f} MB"
+            print(f"\rdownloading {self.what}: {amount}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.shown != -1:
+            print(file=sys.stderr)
+
+
+def _cmd_datasets(args) -> int:
+    from cnnviz.data import catalog
+
+    if args.download:
+        bar = _ProgressLine(args.download)
+        try:
+            folder = catalog.download(args.download, progress=bar)
+        finally:
+            bar.close()
+        print(f"{catalog.info(args.download).title} is in {folder}")
+        return 0
+    for item in catalog.CATALOG.values():
+        shape = "x".join(map(str, item.input_shape))
+        print(f"{item.name:<14} {item.title}: {len(item.classes)} classes, {shape}, "
+              f"{item.sizes[0]:,} train / {item.sizes[1]:,} test images")
+        print(f"{'':<14} {item.status()}")
+    print(f"\nDownloads go to {catalog.cache_dir()}; an image folder (one sub-folder per class) "
+          "can be used too.")
+    return 0
+
+
 def _cmd_train(args) -> int:
     import time
 
+    import numpy as np
+
     from cnnviz.architectures import load_architecture
-    from cnnviz.data.shapes import make_shapes
+    from cnnviz.data import catalog
+    from cnnviz.data.dataset import Dataset
     from cnnviz.engine.network import Network
     from cnnviz.engine.optim import OPTIMIZERS
     from cnnviz.training.fit import evaluate, train_epochs
 
     start = time.perf_counter()
-    data = make_shapes(train_size=args.train_limit or 10000, seed=args.seed)
+    bar = _ProgressLine(args.dataset)
+    try:
+        data = catalog.load(args.dataset, download_missing=args.download, progress=bar,
+                            seed=args.seed, train_size=args.train_limit)
+    finally:
+        bar.close()
+    if args.train_limit and len(data.train_x) > args.train_limit:
+        keep = np.random.default_rng(args.seed).permutation(len(data.train_x))[:args.train_limit]
+        data = Dataset(data.name, data.classes, data.input_shape, data.train_x[keep],
+                       data.train_y[keep], data.test_x, data.test_y, data.description, data.source)
     spec = dict(load_architecture(args.arch), input=list(data.input_shape),
                 classes=list(data.classes))
     network = Network(spec, seed=args.seed)
@@ -103,8 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=_positive_float, default=1.0, help="length of one timed round")
     bench.set_defaults(run=_cmd_bench)
 
-    train = sub.add_parser("train", help="train a network headless on the built-in Shapes data")
+    datasets = sub.add_parser("datasets", help="list the datasets and where they are on this machine")
+    datasets.add_argument("--download", metavar="NAME", help="fetch a dataset into the cache")
+    datasets.set_defaults(run=_cmd_datasets)
+
+    train = sub.add_parser("train", help="train a network headless")
     train.add_argument("--arch", default="shapes-small", help="built-in name or JSON file")
+    train.add_argument("--dataset", default="shapes", help="a name from `cnnviz datasets`")
+    train.add_argument("--download", action="store_true", help="fetch the dataset if it is missing")
     train.add_argument("--epochs", type=_positive_int, default=6)
     train.add_argument("--batch-size", type=_positive_int, default=64)
     train.add_argument("--lr", type=_positive_float, default=0.02)
@@ -126,11 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from cnnviz.data.errors import DataError
     from cnnviz.engine.spec import SpecError
 
     try:
         return args.run(args)
-    except SpecError as exc:
+    except (SpecError, DataError) as exc:
         print(f"cnnviz: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
