@@ -107,8 +107,13 @@ def _cmd_train(args) -> int:
         result = evaluate(network, data.test_x, data.test_y)
         print(f"epoch {epoch}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.1%}")
 
+    augmentation = None
+    if args.augment:
+        from cnnviz.data.augment import Augmentation
+        digit_like = catalog.info(args.dataset).digit_like
+        augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
     train_epochs(network, optimizer, data.train_x, data.train_y, args.epochs, args.batch_size,
-                 seed=args.seed, on_progress=show, on_epoch_end=test)
+                 seed=args.seed, on_progress=show, on_epoch_end=test, augmentation=augmentation)
     print(f"done in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -169,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--momentum", type=float, default=0.9)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--train-limit", type=_positive_int, help="use only this many training images")
+    train.add_argument("--augment", action="store_true",
+                       help="random shifts, rotations, scaling, flips (not for digits) and noise")
     train.set_defaults(run=_cmd_train)
 
     arch = sub.add_parser("arch", help="list built-in architectures, or show one's layer table")

@@ -69,3 +69,20 @@ def test_python_dash_m_runs_the_command():
     out = subprocess.run([sys.executable, "-m", "cnnviz", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == f"cnnviz {__version__}"
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path(
+    "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").is_file(),
+    reason="Debian's dataset-fashion-mnist is not installed (.ci/run installs it)")
+def test_train_on_real_fashion_mnist(capsys):
+    assert main(["train", "--dataset", "fashion-mnist", "--arch", "lenet5", "--epochs", "2",
+                 "--train-limit", "6000", "--lr", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "Fashion-MNIST: 6,000 training and 10,000 test images" in out
+    accuracy = float(out.split("test accuracy ")[-1].split("%")[0])
+    assert accuracy > 65  # 6,000 images, two epochs (chance is 10%)
+
+
+def test_unknown_dataset_is_refused(capsys):
+    assert main(["train", "--dataset", "nope"]) == 2
+    assert "no dataset named 'nope'" in capsys.readouterr().err

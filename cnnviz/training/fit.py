@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
+from cnnviz.data.augment import Augmentation
+from cnnviz.data.batches import minibatches
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Optimizer
 
@@ -28,13 +30,6 @@ class Evaluation:
     accuracy: float
 
 
-def batch_order(count: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """Indices of one epoch's batches: a fresh permutation, the last batch possibly smaller."""
-    order = rng.permutation(count)
-    for start in range(0, count, batch_size):
-        yield order[start:start + batch_size]
-
-
 def evaluate(network: Network, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> Evaluation:
     """Mean loss and accuracy over a dataset, in inference mode."""
     total_loss, correct = 0.0, 0
@@ -50,7 +45,7 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
                  epochs: int, batch_size: int, seed: int,
                  on_progress: Callable[[Progress], None] | None = None,
                  on_epoch_end: Callable[[int], None] | None = None,
-                 report_every: int = 20) -> None:
+                 report_every: int = 20, augmentation: Augmentation | None = None) -> None:
     """Train for whole epochs; the data order comes from `seed` alone. Calls on_progress every
     `report_every` steps and at each epoch's end, then on_epoch_end(epoch)."""
     # Stream 2 of the seed; streams 0 and 1 are the network's initial weights and dropout.
@@ -60,10 +55,10 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
     for epoch in range(1, epochs + 1):
         seen = correct = 0
         start = time.perf_counter()
-        for index in batch_order(len(x), batch_size, rng):
-            result = network.train_step(x[index], y[index], optimizer)
+        for xb, yb in minibatches(x, y, batch_size, rng, augmentation):
+            result = network.train_step(xb, yb, optimizer)
             step += 1
-            seen += len(index)
+            seen += len(yb)
             correct += result.correct
             smoothed = result.loss if smoothed is None else 0.95 * smoothed + 0.05 * result.loss
             last = seen == len(x)
