@@ -25,3 +25,12 @@ def load_architecture(name_or_path: str) -> dict:
         raise specs.SpecError(f"no architecture named {name_or_path!r}; built in: "
                               f"{', '.join(builtin_names())}, or give a .json file")
     return specs.load(path)
+
+
+def fit_to_dataset(spec: dict, input_shape, classes) -> dict:
+    """The spec for another dataset: its input shape and classes, and a last dense layer with one
+    unit per class. Whether the rest still fits is for validation to say."""
+    layers = [dict(layer) for layer in spec["layers"]]
+    if layers and layers[-1].get("type") == "dense":
+        layers[-1]["units"] = len(classes)
+    return dict(spec, input=list(input_shape), classes=list(classes), layers=layers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from cnnviz import __version__
 
@@ -72,7 +73,7 @@ def _cmd_train(args) -> int:
 
     import numpy as np
 
-    from cnnviz.architectures import load_architecture
+    from cnnviz.architectures import fit_to_dataset, load_architecture
     from cnnviz.data import catalog
     from cnnviz.data.dataset import Dataset
     from cnnviz.engine.network import Network
@@ -80,18 +81,25 @@ def _cmd_train(args) -> int:
     from cnnviz.training.fit import evaluate, train_epochs
 
     start = time.perf_counter()
-    bar = _ProgressLine(args.dataset)
-    try:
-        data = catalog.load(args.dataset, download_missing=args.download, progress=bar,
-                            seed=args.seed, train_size=args.train_limit)
-    finally:
-        bar.close()
+    arch = load_architecture(args.arch)
+    if Path(args.dataset).is_dir():  # an image folder, sized to the architecture's input
+        from cnnviz.data.image_folder import load_image_folder
+        data, skipped = load_image_folder(args.dataset, arch["input"][0], tuple(arch["input"][1:]),
+                                          seed=args.seed)
+        for item in skipped:
+            print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+    else:
+        bar = _ProgressLine(args.dataset)
+        try:
+            data = catalog.load(args.dataset, download_missing=args.download, progress=bar,
+                                seed=args.seed, train_size=args.train_limit)
+        finally:
+            bar.close()
     if args.train_limit and len(data.train_x) > args.train_limit:
         keep = np.random.default_rng(args.seed).permutation(len(data.train_x))[:args.train_limit]
         data = Dataset(data.name, data.classes, data.input_shape, data.train_x[keep],
                        data.train_y[keep], data.test_x, data.test_y, data.description, data.source)
-    spec = dict(load_architecture(args.arch), input=list(data.input_shape),
-                classes=list(data.classes))
+    spec = fit_to_dataset(arch, data.input_shape, data.classes)
     network = Network(spec, seed=args.seed)
     options = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
     optimizer = OPTIMIZERS[args.optimizer](lr=args.lr, **options)
@@ -110,7 +118,7 @@ def _cmd_train(args) -> int:
     augmentation = None
     if args.augment:
         from cnnviz.data.augment import Augmentation
-        digit_like = catalog.info(args.dataset).digit_like
+        digit_like = not Path(args.dataset).is_dir() and catalog.info(args.dataset).digit_like
         augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
     train_epochs(network, optimizer, data.train_x, data.train_y, args.epochs, args.batch_size,
                  seed=args.seed, on_progress=show, on_epoch_end=test, augmentation=augmentation)
@@ -165,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a network headless")
     train.add_argument("--arch", default="shapes-small", help="built-in name or JSON file")
-    train.add_argument("--dataset", default="shapes", help="a name from `cnnviz datasets`")
+    train.add_argument("--dataset", default="shapes",
+                       help="a name from `cnnviz datasets`, or an image folder (one sub-folder per class)")
     train.add_argument("--download", action="store_true", help="fetch the dataset if it is missing")
     train.add_argument("--epochs", type=_positive_int, default=6)
     train.add_argument("--batch-size", type=_positive_int, default=64)

@@ -86,3 +86,32 @@ def test_train_on_real_fashion_mnist(capsys):
 def test_unknown_dataset_is_refused(capsys):
     assert main(["train", "--dataset", "nope"]) == 2
     assert "no dataset named 'nope'" in capsys.readouterr().err
+
+
+def test_train_on_an_image_folder(tmp_path, capsys):
+    from PIL import Image, ImageDraw
+    rng = __import__("numpy").random.default_rng(0)
+    for label, shape in (("round", "ellipse"), ("box", "rectangle")):
+        (tmp_path / label).mkdir()
+        for i in range(12):
+            image = Image.new("RGB", (40, 40), "white")
+            x, y = rng.integers(2, 12, 2)
+            getattr(ImageDraw.Draw(image), shape)([x, y, x + 24, y + 24], fill="black")
+            image.save(tmp_path / label / f"{i}.png")
+    (tmp_path / "box" / "notes.png").write_text("not an image")
+    assert main(["train", "--dataset", str(tmp_path), "--arch", "tinyvgg", "--epochs", "1",
+                 "--batch-size", "8"]) == 0
+    captured = capsys.readouterr()
+    assert f"{tmp_path.name}: 20 training and 4 test images, 2 classes" in captured.out
+    assert "notes.png" in captured.err and "skipped" in captured.err
+
+
+def test_fit_to_dataset_keeps_the_body_and_resizes_the_head():
+    from cnnviz.architectures import fit_to_dataset
+    spec = load_architecture("lenet5")
+    fitted = fit_to_dataset(spec, (3, 32, 32), ["a", "b", "c"])
+    assert fitted["input"] == [3, 32, 32] and fitted["classes"] == ["a", "b", "c"]
+    assert fitted["layers"][-1] == {"type": "dense", "units": 3}
+    assert fitted["layers"][:-1] == spec["layers"][:-1]
+    assert spec["layers"][-1]["units"] == 10  # the original is untouched
+    validate(fitted)
