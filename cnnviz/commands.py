@@ -1,0 +1,284 @@
+"""The `cnnviz` subcommands (the parser is in cli.py). Each takes the parsed arguments and
+returns the exit code; errors are raised as SpecError or DataError and printed by cli.main."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cnnviz.data.errors import DataError
+
+
+class ProgressLine:
+    """A one-line download progress report on stderr."""
+
+    def __init__(self, what: str):
+        self.what, self.shown = what, -1
+
+    def __call__(self, done: int, total: int | None) -> None:
+        percent = int(100 * done / total) if total else -1
+        if percent != self.shown:
+            self.shown = percent
+            amount = f"{percent:3d}% of {total / 1e6:.0f} MB" if total else f"{done / 1e6:.1f} MB"
+            print(f"\rdownloading {self.what}: {amount}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.shown != -1:
+            print(file=sys.stderr)
+
+
+def load_dataset(name: str, args, input_shape=None):
+    """A catalogue dataset by name, or an image folder sized to `input_shape`."""
+    from cnnviz.data import catalog
+
+    if Path(name).is_dir():
+        from cnnviz.data.image_folder import load_image_folder
+        if input_shape is None:
+            raise DataError(f"{name}: an image folder needs an architecture's input size")
+        data, skipped = load_image_folder(name, input_shape[0], tuple(input_shape[1:]),
+                                          seed=args.seed)
+        for item in skipped:
+            print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+        return data
+    bar = ProgressLine(name)
+    try:
+        return catalog.load(name, download_missing=getattr(args, "download", False), progress=bar,
+                            seed=args.seed, train_size=getattr(args, "train_limit", None))
+    finally:
+        bar.close()
+
+
+def preprocessing_of(dataset_name: str, data) -> dict:
+    """How images must be prepared for a network trained on this dataset (kept in model files)."""
+    from cnnviz.data import catalog
+
+    digit_like = not Path(dataset_name).is_dir() and catalog.info(dataset_name).digit_like
+    return {"channels": data.input_shape[0], "size": list(data.input_shape[1:]),
+            "digit_like": digit_like, "background": "black" if digit_like else "white"}
+
+
+def datasets(args) -> int:
+    from cnnviz.data import catalog
+
+    if args.download:
+        bar = ProgressLine(args.download)
+        try:
+            folder = catalog.download(args.download, progress=bar)
+        finally:
+            bar.close()
+        print(f"{catalog.info(args.download).title} is in {folder}")
+        return 0
+    for item in catalog.CATALOG.values():
+        shape = "x".join(map(str, item.input_shape))
+        print(f"{item.name:<14} {item.title}: {len(item.classes)} classes, {shape}, "
+              f"{item.sizes[0]:,} train / {item.sizes[1]:,} test images")
+        print(f"{'':<14} {item.status()}")
+    print(f"\nDownloads go to {catalog.cache_dir()}; an image folder (one sub-folder per class) "
+          "can be used too.")
+    return 0
+
+
+def train(args) -> int:
+    from cnnviz import __version__
+    from cnnviz.architectures import fit_to_dataset, load_architecture
+    from cnnviz.data.augment import Augmentation
+    from cnnviz.data.dataset import Dataset
+    from cnnviz.engine.network import Network
+    from cnnviz.engine.optim import OPTIMIZERS
+    from cnnviz.training.fit import evaluate, train_epochs
+
+    start = time.perf_counter()
+    arch = load_architecture(args.arch)
+    data = load_dataset(args.dataset, args, arch["input"])
+    if args.train_limit and len(data.train_x) > args.train_limit:
+        keep = np.random.default_rng(args.seed).permutation(len(data.train_x))[:args.train_limit]
+        data = Dataset(data.name, data.classes, data.input_shape, data.train_x[keep],
+                       data.train_y[keep], data.test_x, data.test_y, data.description, data.source)
+    spec = fit_to_dataset(arch, data.input_shape, data.classes)
+    network = Network(spec, seed=args.seed)
+    options = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
+    optimizer = OPTIMIZERS[args.optimizer](lr=args.lr, **options)
+    preprocessing = preprocessing_of(args.dataset, data)
+    print(f"{data.name}: {len(data.train_x):,} training and {len(data.test_x):,} test images, "
+          f"{len(data.classes)} classes; network {spec.get('name', args.arch)}, "
+          f"{network.summary.params:,} parameters")
+    bar = TrainingBar(args.epochs)
+    progress = {"steps": 0, "epochs": 0}
+
+    def on_progress(p):
+        progress["steps"] = p.step
+        bar.show(p)
+
+    def on_epoch_end(epoch):
+        progress["epochs"] = epoch
+        result = evaluate(network, data.test_x, data.test_y)
+        bar.line(f"epoch {epoch}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.1%}")
+
+    augmentation = None
+    if args.augment:
+        digit_like = preprocessing["digit_like"]
+        augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
+    try:
+        train_epochs(network, optimizer, data.train_x, data.train_y, args.epochs, args.batch_size,
+                     seed=args.seed, on_progress=on_progress, on_epoch_end=on_epoch_end,
+                     augmentation=augmentation, report_every=5)
+    except KeyboardInterrupt:  # stop cleanly: evaluate and save what was learned so far
+        bar.line(f"stopped by the user at step {progress['steps']}")
+    final = evaluate(network, data.test_x, data.test_y)
+    if args.out:
+        from cnnviz.training.modelfile import save_model
+        training = {"steps": progress["steps"], "epochs": progress["epochs"], "seed": args.seed,
+                    "hyperparameters": {"optimizer": args.optimizer, "lr": args.lr,
+                                        "momentum": args.momentum, "batch_size": args.batch_size,
+                                        "augment": args.augment},
+                    "test_accuracy": final.accuracy, "cnnviz_version": __version__}
+        save_model(args.out, network, {"name": args.dataset, "preprocessing": preprocessing},
+                   training)
+        print(f"saved the model to {args.out}")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    print(f"test accuracy: {final.accuracy:.4f}")
+    return 0
+
+
+class TrainingBar:
+    """Training progress: one line redrawn in place on a terminal, a line every few steps when
+    the output goes to a file or a pipe."""
+
+    def __init__(self, epochs: int):
+        self.epochs, self.tty = epochs, sys.stdout.isatty()
+        self.last_line_step = 0
+
+    def show(self, p) -> None:
+        done = (p.step - (p.epoch - 1) * p.steps_per_epoch) / p.steps_per_epoch
+        text = (f"epoch {p.epoch}/{self.epochs} [{'#' * int(20 * done):<20}] step {p.step:>6}  "
+                f"loss {p.loss:.4f}  train accuracy {p.train_accuracy:6.1%}  "
+                f"{p.images_per_s:,.0f} images/s")
+        if self.tty:
+            print(f"\r{text}", end="", flush=True)
+        elif p.step - self.last_line_step >= 20 or done >= 1:
+            self.last_line_step = p.step
+            print(text, flush=True)
+
+    def line(self, text: str) -> None:
+        print(f"\r{text:<100}" if self.tty else text, flush=True)
+
+
+def evaluate_model(args) -> int:
+    from cnnviz.training.fit import evaluate
+    from cnnviz.training.modelfile import load_model
+
+    model = load_model(args.model)
+    data = load_dataset(args.dataset, args, model.network.input_shape)
+    if tuple(data.input_shape) != tuple(model.network.input_shape):
+        raise DataError(f"{args.model} takes {_shape(model.network.input_shape)} images, but "
+                        f"{data.name} has {_shape(data.input_shape)}")
+    if len(data.classes) != len(model.classes):
+        raise DataError(f"{args.model} knows {len(model.classes)} classes, {data.name} has "
+                        f"{len(data.classes)}")
+    predictions = np.concatenate([model.network.forward(data.test_x[i:i + 500]).argmax(1)
+                                  for i in range(0, len(data.test_x), 500)])
+    result = evaluate(model.network, data.test_x, data.test_y)
+    confusion = np.zeros((len(model.classes),) * 2, np.int64)
+    np.add.at(confusion, (data.test_y, predictions), 1)
+    print(f"{data.name}: {len(data.test_x):,} test images")
+    print(f"test loss: {result.loss:.4f}")
+    print(f"test accuracy: {result.accuracy:.4f}")
+    print("confusion matrix (rows: true class, columns: predicted):")
+    width = max(6, *(len(c) for c in model.classes)) + 1
+    print(" " * width + "".join(f"{i:>7}" for i in range(len(model.classes))))
+    for i, name in enumerate(model.classes):
+        print(f"{name:<{width}}" + "".join(f"{n:>7}" for n in confusion[i]) + f"   ({i})")
+    return 0
+
+
+def _shape(shape) -> str:
+    return "x".join(map(str, shape))
+
+
+def predict(args) -> int:
+    from cnnviz.data.images import load_image, mnist_style
+    from cnnviz.engine.losses import softmax
+    from cnnviz.training.modelfile import load_model
+
+    model = load_model(args.model)
+    prep = model.dataset.get("preprocessing") or {}
+    channels, height, width = model.network.input_shape
+    results = []
+    for path in args.images:
+        if prep.get("digit_like"):  # MNIST's recipe: any drawing, centred by mass in 28x28
+            image = mnist_style(load_image(path, 1, (10 * height, 10 * width),
+                                           background="white")[0])
+        else:
+            image = load_image(path, channels, (height, width),
+                               background=prep.get("background", "white"))
+        probabilities = softmax(model.network.forward(image[None].astype(np.float32)))[0]
+        top = np.argsort(probabilities)[::-1][:args.top]
+        results.append({"image": str(path),
+                        "top": [{"class": model.classes[i], "probability": float(probabilities[i])}
+                                for i in top]})
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for result in results:
+        print(result["image"])
+        for item in result["top"]:
+            print(f"  {item['class']:<20} {item['probability']:7.2%}")
+    return 0
+
+
+def export(args) -> int:
+    from cnnviz.training import export as exporters
+    from cnnviz.training.modelfile import load_model
+
+    model = load_model(args.model)
+    writer = {"onnx": exporters.export_onnx, "safetensors": exporters.export_safetensors,
+              "npz": exporters.export_npz}[args.format]
+    writer(model.network, args.output)
+    print(f"wrote {args.output} ({args.format})")
+    return 0
+
+
+def archs(args) -> int:
+    from cnnviz.architectures import builtin_names, load_architecture
+    from cnnviz.engine.spec import validate
+
+    print(f"{'name':<15} {'input':<9} {'parameters':>11} {'FLOPs/image':>13}  description")
+    for name in builtin_names():
+        spec = load_architecture(name)
+        summary = validate(spec)
+        print(f"{name:<15} {_shape(summary.input):<9} {summary.params:>11,} "
+              f"{2 * summary.macs:>13,}  {spec.get('description', '')}")
+    return 0
+
+
+def arch(args) -> int:
+    from cnnviz.architectures import load_architecture
+    from cnnviz.engine.spec import validate
+
+    spec = load_architecture(args.name)
+    print(f"{spec.get('name', args.name)}: {spec.get('description', '')}".rstrip(": "))
+    print(validate(spec).table())
+    return 0
+
+
+def bench(args) -> int:
+    from cnnviz import bench as benchmark
+
+    vs_torch = args.vs_torch and benchmark.torch_available()
+    if args.vs_torch and not vs_torch:
+        print("PyTorch cannot be imported here; benchmarking cnnviz alone "
+              "(pip install torch==2.13.0 to compare).", file=sys.stderr)
+    names = args.networks or benchmark.NETWORKS
+    if not args.json:
+        print(f"benchmarking {', '.join(names)}{' against PyTorch' if vs_torch else ''} ...",
+              file=sys.stderr, flush=True)
+    results = benchmark.run(names, vs_torch, rounds=args.rounds, seconds=args.seconds)
+    if args.json:
+        print(json.dumps(benchmark.as_json(results), indent=2))
+    else:
+        print(f"batch {benchmark.BATCH}, SGD with momentum; 1-image forward keeps every layer's output")
+        print(benchmark.report(results))
+    return 0
