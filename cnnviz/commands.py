@@ -88,7 +88,8 @@ def train(args) -> int:
     from cnnviz.data.dataset import Dataset
     from cnnviz.engine.network import Network
     from cnnviz.engine.optim import OPTIMIZERS
-    from cnnviz.training.fit import evaluate, train_epochs
+    from cnnviz.training.evaluation import evaluate
+    from cnnviz.training.fit import train_epochs
 
     start = time.perf_counter()
     arch = load_architecture(args.arch)
@@ -167,7 +168,7 @@ class TrainingBar:
 
 
 def evaluate_model(args) -> int:
-    from cnnviz.training.fit import evaluate
+    from cnnviz.training.evaluation import evaluate
     from cnnviz.training.modelfile import load_model
 
     model = load_model(args.model)
@@ -178,11 +179,8 @@ def evaluate_model(args) -> int:
     if len(data.classes) != len(model.classes):
         raise DataError(f"{args.model} knows {len(model.classes)} classes, {data.name} has "
                         f"{len(data.classes)}")
-    predictions = np.concatenate([model.network.forward(data.test_x[i:i + 500]).argmax(1)
-                                  for i in range(0, len(data.test_x), 500)])
     result = evaluate(model.network, data.test_x, data.test_y)
-    confusion = np.zeros((len(model.classes),) * 2, np.int64)
-    np.add.at(confusion, (data.test_y, predictions), 1)
+    confusion = result.confusion
     print(f"{data.name}: {len(data.test_x):,} test images")
     print(f"test loss: {result.loss:.4f}")
     print(f"test accuracy: {result.accuracy:.4f}")

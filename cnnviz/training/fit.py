@@ -1,5 +1,5 @@
-"""Plain epoch-based training and evaluation: shuffled batches from a seeded stream, one
-network step per batch, evaluation on held-out data. The app's live loop builds on these."""
+"""Plain epoch-based training for the command line: shuffled batches from a seeded stream, one
+network step per batch. (The app drives the live loop in loop.py instead.)"""
 from __future__ import annotations
 
 import time
@@ -22,23 +22,6 @@ class Progress:
     loss: float         # smoothed (exponential moving average) batch loss
     train_accuracy: float  # over this epoch so far
     images_per_s: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    loss: float
-    accuracy: float
-
-
-def evaluate(network: Network, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> Evaluation:
-    """Mean loss and accuracy over a dataset, in inference mode."""
-    total_loss, correct = 0.0, 0
-    for start in range(0, len(x), batch_size):
-        xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-        outputs = network.forward(xb, training=False)
-        total_loss += network.loss_fn(outputs, yb)[0] * len(xb)
-        correct += int(np.sum(outputs.argmax(axis=1) == yb))
-    return Evaluation(total_loss / len(x), correct / len(x))
 
 
 def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.ndarray,

@@ -1,0 +1,178 @@
+"""The one way into a running training loop (DESIGN.md convention 5).
+
+Any thread (the GUI's) may call the commands; the training loop, on the worker thread, collects
+them between batches with `take_changes()` and sleeps in `wait_while_paused()`. Everything sits
+behind one lock, and one Condition on that lock wakes the sleeping loop whenever something happens.
+
+Running, pausing and stepping are one number, the *batch budget*: how many more batches the loop
+may run before it pauses. None means no limit (running), 0 means paused, n > 0 means stepping.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnnviz.engine.optim import SGD, Adam, Optimizer
+
+OPTIMIZER_NAMES = ("sgd", "adam")
+
+
+def make_optimizer(name: str, lr: float, momentum: float, weight_decay: float = 0.0) -> Optimizer:
+    """The optimizer a name stands for. Momentum is SGD's; Adam keeps PyTorch's betas
+    (0.9, 0.999), since its first beta is not what a momentum slider means to most users."""
+    if name == "sgd":
+        return SGD(lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return Adam(lr, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be one of {OPTIMIZER_NAMES}, got {name!r}")
+
+
+@dataclass
+class Changes:
+    """What arrived since the loop last looked. Only the hyperparameters that were set are in
+    `hyperparameters`; `probe_changed` tells a new probe (possibly None: cleared) from none."""
+    hyperparameters: dict = field(default_factory=dict)
+    probe_changed: bool = False
+    probe: np.ndarray | None = None
+    evaluate: bool = False
+    spec: dict | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.hyperparameters or self.probe_changed or self.evaluate
+                    or self.spec is not None)
+
+
+class Control:
+    """Thread-safe commands for the training loop; see the module docstring."""
+
+    def __init__(self, paused: bool = False):
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._budget: int | None = 0 if paused else None
+        self._stopped = False
+        self._changes = Changes()
+
+    # ---- commands: any thread ------------------------------------------------------------------
+
+    def pause(self) -> None:
+        with self._wake:
+            self._budget = 0
+            self._wake.notify_all()
+
+    def resume(self) -> None:
+        with self._wake:
+            self._budget = None
+            self._wake.notify_all()
+
+    def step(self, n: int = 1) -> None:
+        """Run exactly n more batches, then pause. Steps requested while stepping add up; while
+        running, the loop pauses after n more batches."""
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"step needs a whole number of batches >= 1, got {n!r}")
+        with self._wake:
+            self._budget = (self._budget or 0) + int(n)
+            self._wake.notify_all()
+
+    def stop(self) -> None:
+        """End the loop for good: it yields one last snapshot and returns."""
+        with self._wake:
+            self._stopped = True
+            self._wake.notify_all()
+
+    def set_hyperparameters(self, lr: float | None = None, momentum: float | None = None,
+                            batch_size: int | None = None, optimizer: str | None = None) -> None:
+        """Change what the next batch uses. Values are checked here, so a bad one raises in the
+        caller's thread instead of killing the loop."""
+        new = {}
+        if lr is not None:
+            new["lr"] = _number("lr", lr, 0.0, math.inf)
+        if momentum is not None:
+            new["momentum"] = _number("momentum", momentum, 0.0, 1.0, high_open=True)
+        if batch_size is not None:
+            if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
+                    or batch_size < 1:
+                raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+            new["batch_size"] = int(batch_size)
+        if optimizer is not None:
+            if optimizer not in OPTIMIZER_NAMES:
+                raise ValueError(f"optimizer must be one of {OPTIMIZER_NAMES}, got {optimizer!r}")
+            new["optimizer"] = optimizer
+        with self._wake:
+            self._changes.hyperparameters.update(new)
+            self._wake.notify_all()
+
+    def set_probe(self, image: np.ndarray | None) -> None:
+        """The image (C, H, W) whose activations snapshots show; None clears it. The image is
+        copied, so the caller may go on drawing into its own array."""
+        if image is not None:
+            image = np.array(image, dtype=np.float32, copy=True, order="C")
+            if image.ndim != 3:
+                raise ValueError(f"a probe is one image (C, H, W), got shape {image.shape}")
+        with self._wake:
+            self._changes.probe_changed, self._changes.probe = True, image
+            self._wake.notify_all()
+
+    def request_evaluation(self) -> None:
+        with self._wake:
+            self._changes.evaluate = True
+            self._wake.notify_all()
+
+    def set_spec(self, spec: dict) -> None:
+        """A new architecture: the loop rebuilds the network, keeping unchanged layers. The spec
+        is copied, so the GUI may go on editing its own."""
+        spec = copy.deepcopy(spec)
+        with self._wake:
+            self._changes.spec = spec
+            self._wake.notify_all()
+
+    # ---- state --------------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        with self._lock:
+            return self._budget == 0 and not self._stopped
+
+    @property
+    def stopped(self) -> bool:
+        with self._lock:
+            return self._stopped
+
+    # ---- the loop's side: the worker thread ---------------------------------------------------
+
+    def take_changes(self) -> Changes:
+        """Everything that arrived since the last call, cleared in the same breath."""
+        with self._lock:
+            changes, self._changes = self._changes, Changes()
+            return changes
+
+    def take_batch(self) -> bool:
+        """May the loop run one more batch now? Uses up one step of a step(n)."""
+        with self._lock:
+            if self._stopped or self._budget == 0:
+                return False
+            if self._budget is not None:
+                self._budget -= 1
+            return True
+
+    def wait_while_paused(self, timeout: float | None = None) -> bool:
+        """Sleep while paused with nothing to do; True when woken by a resume, step, stop or a
+        change (a new probe wants an answer even while paused), False on timeout."""
+        with self._wake:
+            return self._wake.wait_for(
+                lambda: self._stopped or self._budget != 0 or bool(self._changes), timeout)
+
+
+def _number(name: str, value, low: float, high: float, high_open: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    too_high = number >= high if high_open else number > high
+    if not math.isfinite(number) or number < low or too_high:
+        bound = f"< {high:g}" if high_open else ("finite" if math.isinf(high) else f"<= {high:g}")
+        raise ValueError(f"{name} must be >= {low:g} and {bound}, got {value!r}")
+    return number

@@ -1,0 +1,51 @@
+"""Evaluation on held-out images: loss, accuracy, confusion matrix, misclassified images."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from cnnviz.engine.network import Network
+
+# Images per forward call in evaluation: big enough for fast GEMMs, small enough that one call
+# stays under a second and its maps in memory (measured on 2 busy cores: LeNet 0.05 s,
+# fashion-2conv 0.3-0.6 s). A stop is noticed between chunks.
+EVAL_CHUNK = 500
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    loss: float
+    accuracy: float
+    confusion: np.ndarray       # (classes, classes), rows the true class, columns the predicted
+    misclassified: np.ndarray   # indices into the evaluated x, ascending
+
+    @property
+    def images(self) -> int:
+        return int(self.confusion.sum())
+
+
+def evaluate(network: Network, x: np.ndarray, y: np.ndarray,
+             classes: int | Sequence | None = None, chunk: int = EVAL_CHUNK,
+             should_stop: Callable[[], bool] | None = None) -> Evaluation | None:
+    """Loss, accuracy, confusion matrix and misclassified indices over (x, y), in inference
+    mode, `chunk` images per forward pass. `should_stop` is asked between chunks; when it says
+    yes the evaluation is abandoned and None returned (stop must not wait for a full test set)."""
+    classes = network.classes if classes is None else classes
+    count = classes if isinstance(classes, int) else len(classes)
+    confusion = np.zeros((count, count), np.int64)
+    wrong, total_loss = [], 0.0
+    for start in range(0, len(x), chunk):
+        if should_stop is not None and should_stop():
+            return None
+        xb, yb = x[start:start + chunk], y[start:start + chunk]
+        outputs = network.forward(xb, training=False)
+        total_loss += network.loss_fn(outputs, yb)[0] * len(xb)
+        predicted = outputs.argmax(axis=1)
+        np.add.at(confusion, (yb, predicted), 1)
+        wrong.append(start + np.flatnonzero(predicted != yb))
+    n = max(len(x), 1)
+    misclassified = np.concatenate(wrong) if wrong else np.zeros(0, np.int64)
+    return Evaluation(total_loss / n, float(np.trace(confusion)) / n, confusion,
+                      misclassified.astype(np.int64))

@@ -1,0 +1,244 @@
+"""The live training loop (DESIGN.md convention 5): a generator that trains batch after batch and
+now and then yields an immutable Snapshot. Control comes in only through a `Control`, read
+between batches, so the loop runs the same under plain pytest as on the app's worker thread."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from cnnviz.data.augment import Augmentation
+from cnnviz.data.batches import minibatches
+from cnnviz.data.dataset import Dataset
+from cnnviz.engine.network import Network
+from cnnviz.engine.optim import SGD
+from cnnviz.training.control import Changes, Control, make_optimizer
+from cnnviz.training.rebuild import Checkpoint, divergence, mismatch, rebuild, spec_problem
+from cnnviz.training.evaluation import EVAL_CHUNK, Evaluation, evaluate
+from cnnviz.training.snapshot import Pacer, Progress, Snapshot, eval_subset
+
+@dataclass
+class TrainConfig:
+    epochs: int | None = None           # None: until stopped
+    batch_size: int = 64
+    lr: float = 0.02
+    momentum: float = 0.9               # SGD's; Adam keeps PyTorch's betas (0.9, 0.999)
+    optimizer: str = "sgd"              # "sgd" or "adam"
+    weight_decay: float = 0.0
+    seed: int = 0                       # the data order and augmentation
+    augmentation: Augmentation | None = None
+    # A snapshot after snapshot_every batches or snapshot_seconds, whichever comes first, but
+    # never more often than max_snapshot_hz (None switches a rule off).
+    snapshot_every: int | None = 10
+    snapshot_seconds: float | None = 1 / 30
+    max_snapshot_hz: float | None = 30.0
+    eval_every: int | None = 200        # batches between evaluations on eval_subset test images
+    eval_subset: int = 1000             # (a fixed random subset); the full set at epoch ends
+    eval_chunk: int = EVAL_CHUNK        # images per forward pass while evaluating
+    checkpoint_every: int = 50          # batches between copies of the last good weights
+    idle_timeout: float = 0.5           # seconds a paused loop sleeps between checks
+
+
+def train(network: Network, dataset: Dataset, control: Control,
+          config: TrainConfig | None = None) -> Iterator[Snapshot]:
+    """Train `network` on `dataset` until stopped or done, yielding Snapshots. The generator's
+    return value (`yield from`, StopIteration.value) is the network at the end: a new object if
+    the architecture was changed on the way. The arguments are checked now, not at first next()."""
+    problem = mismatch(network.input_shape, network.classes, dataset)
+    if problem:
+        raise ValueError(f"the network {problem}")
+    if len(dataset.train_x) == 0:
+        raise ValueError(f"{dataset.name} has no training images")
+    return _Run(network, dataset, control, config or TrainConfig()).run()
+
+
+class _Run:
+    def __init__(self, network: Network, dataset: Dataset, control: Control, config: TrainConfig):
+        self.network, self.dataset, self.control, self.config = network, dataset, control, config
+        self.hyper = {"lr": float(config.lr), "momentum": float(config.momentum),
+                      "batch_size": int(config.batch_size), "optimizer": config.optimizer}
+        self.optimizer = self._new_optimizer()
+        # Stream 2 of the seed, as fit.py: 0 and 1 are the network's initial weights and dropout.
+        self.rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(2,)))
+        self.subset = eval_subset(dataset, config.eval_subset, config.seed)
+        self.batches = None  # the epoch's batch iterator; None: start a new one
+        self.epoch_images, self.epoch_done = 0, False
+        self.progress = Progress()
+        self.pending_eval: str | None = None  # "subset" or "full"
+        self.probe: np.ndarray | None = None
+        self.message, self.message_shown = "", True
+        self.diverged, self.show_soon = False, False
+        self.weights_step = 0  # the step the current weights come from (restores go back)
+        self.checkpoint = Checkpoint(network, 0)
+        self.pacer = Pacer(config.snapshot_every, config.snapshot_seconds, config.max_snapshot_hz)
+
+    # ---- the loop -----------------------------------------------------------------------------
+
+    def run(self) -> Iterator[Snapshot]:
+        control, shown_pause = self.control, False
+        while True:
+            self._apply(control.take_changes())
+            if control.stopped:
+                yield self._snapshot("stopped")
+                return self.network
+            if self.pending_eval:
+                self._evaluate()
+            if control.take_batch():
+                if shown_pause:  # time spent paused is not training time
+                    shown_pause = False
+                    self.progress.restart_clock()
+                good = self._train_batch()
+                if self.epoch_images >= len(self.dataset.train_x) and self._end_epoch():
+                    yield self._snapshot("finished")
+                    return self.network
+                if not good:
+                    control.pause()
+                    shown_pause = True
+                    yield self._snapshot("diverged")
+                elif self.pacer.due(urgent=self.show_soon):
+                    yield self._snapshot("running")
+            elif not control.stopped:
+                # Paused: show it once, then sleep; wake to answer a probe, a change or a resume
+                # (within the rate limit: a probe being drawn changes at the mouse's rate).
+                sleep = self.config.idle_timeout
+                if not shown_pause or self.show_soon:
+                    sleep = self.pacer.delay()
+                    if not sleep:
+                        shown_pause = True
+                        yield self._snapshot("diverged" if self.diverged else "paused")
+                        sleep = self.config.idle_timeout
+                control.wait_while_paused(sleep)
+
+    def _train_batch(self) -> bool:
+        """One batch; False when it diverged (and the last good weights are back)."""
+        if self.epoch_done:  # counted only now, so the snapshot at an epoch's end names it
+            self.progress.epoch, self.epoch_done = self.progress.epoch + 1, False
+        x, y = self._next_batch()
+        result = self.network.train_step(x, y, self.optimizer)
+        progress = self.progress
+        progress.count_batch(len(y))
+        self.epoch_images += len(y)
+        self.pacer.batch_done()
+        problem = divergence(result.loss, progress.loss.value, self.network)
+        if problem:
+            self._restore(problem)
+            return False
+        self.diverged, self.weights_step = False, progress.step
+        if self.message_shown:
+            self.message = ""  # a divergence message stays while paused, until training resumes
+        progress.record(result.loss, result.correct, len(y))
+        if progress.step % self.config.checkpoint_every == 0:
+            self._checkpoint()
+        every = self.config.eval_every
+        if every and progress.step % every == 0 and not self.pending_eval:
+            self.pending_eval = "subset"
+        return True
+
+    def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The next batch of the epoch. An epoch is len(train) images: after a batch-size change
+        the iterator restarts with a new permutation and stops counting at the epoch's end."""
+        remaining = len(self.dataset.train_x) - self.epoch_images
+        batch = next(self.batches, None) if self.batches is not None else None
+        if batch is None:
+            self.batches = minibatches(self.dataset.train_x, self.dataset.train_y,
+                                       self.hyper["batch_size"], self.rng,
+                                       self.config.augmentation)
+            batch = next(self.batches)
+        x, y = batch
+        return x[:remaining], y[:remaining]
+
+    def _end_epoch(self) -> bool:
+        """Evaluate on the whole test set; True when the configured epochs are done."""
+        self.batches, self.epoch_images, self.epoch_done = None, 0, True
+        self.pending_eval = "full"
+        epochs = self.config.epochs
+        if epochs is not None and self.progress.epoch >= epochs:
+            self._evaluate()
+            return True
+        return False
+
+    # ---- divergence ---------------------------------------------------------------------------
+
+    def _checkpoint(self) -> None:
+        self.checkpoint.save(self.network, self.weights_step)
+
+    def _restore(self, what: str) -> None:
+        self.checkpoint.restore(self.network, self.optimizer)
+        self.weights_step, self.diverged = self.checkpoint.step, True
+        self._say(f"{what} at step {self.progress.step}; learning rate {self.hyper['lr']:g} is "
+                  f"probably too high. The weights from step {self.checkpoint.step} were "
+                  f"restored.")
+
+    # ---- changes from the GUI -----------------------------------------------------------------
+
+    def _apply(self, changes: Changes) -> None:
+        hyper = changes.hyperparameters
+        if hyper:
+            self._checkpoint()  # a bigger learning rate may blow up: keep these weights
+        if "lr" in hyper:
+            self.hyper["lr"] = self.optimizer.lr = hyper["lr"]
+        if "momentum" in hyper:
+            self.hyper["momentum"] = hyper["momentum"]
+            if isinstance(self.optimizer, SGD):
+                self.optimizer.momentum = hyper["momentum"]
+        if hyper.get("batch_size", self.hyper["batch_size"]) != self.hyper["batch_size"]:
+            self.hyper["batch_size"], self.batches = hyper["batch_size"], None
+        if hyper.get("optimizer", self.hyper["optimizer"]) != self.hyper["optimizer"]:
+            self.hyper["optimizer"] = hyper["optimizer"]
+            self.optimizer = self._new_optimizer()
+        if changes.probe_changed:
+            self._set_probe(changes.probe)
+        if changes.evaluate:
+            self.pending_eval = "full"
+        if changes.spec is not None:
+            self._rebuild(changes.spec)
+        self.show_soon = self.show_soon or bool(changes)
+
+    def _say(self, message: str) -> None:
+        """A message for the user, carried by snapshots until one showing it has gone out."""
+        self.message, self.message_shown, self.show_soon = message, False, True
+
+    def _new_optimizer(self):
+        return make_optimizer(self.hyper["optimizer"], self.hyper["lr"], self.hyper["momentum"],
+                              self.config.weight_decay)
+
+    def _set_probe(self, probe: np.ndarray | None) -> None:
+        if probe is not None and probe.shape != self.network.input_shape:
+            self._say(f"the probe image is {'x'.join(map(str, probe.shape))}; the network "
+                      f"takes {'x'.join(map(str, self.network.input_shape))}")
+            probe = None
+        self.probe = probe
+
+    def _rebuild(self, spec: dict) -> None:
+        problem = spec_problem(spec, self.dataset)
+        if problem:
+            self._say(f"the new architecture was not applied: {problem}")
+            return
+        self.network = rebuild(self.network, spec, self.optimizer, self.network.seed)
+        self.progress.network_version += 1
+        self._checkpoint()  # the old checkpoint does not fit the new layers
+
+    # ---- evaluation and snapshots -------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        kind, self.pending_eval = self.pending_eval, None
+        index, x, y = (self.subset if kind == "subset" else
+                       (None, self.dataset.test_x, self.dataset.test_y))
+        if len(x) == 0:
+            return
+        result = evaluate(self.network, x, y, self.dataset.num_classes, self.config.eval_chunk,
+                          should_stop=lambda: self.control.stopped)
+        if result is None:
+            return  # stopped half way
+        wrong = result.misclassified if index is None else index[result.misclassified]
+        self.progress.record_evaluation(Evaluation(result.loss, result.accuracy,
+                                                   result.confusion, wrong))
+        self.show_soon = True
+
+    def _snapshot(self, state: str) -> Snapshot:
+        snapshot = self.progress.snapshot(self.network, self.probe, self.hyper, state,
+                                          self.message)
+        self.message_shown, self.show_soon = True, False
+        self.pacer.sent()
+        return snapshot

@@ -1,0 +1,196 @@
+"""What the training loop hands the GUI: an immutable Snapshot, and the measurements in it
+(running averages, speed, evaluation on test images, the probe image's activations)."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from cnnviz.engine.layers import Conv
+from cnnviz.engine.losses import softmax
+from cnnviz.engine.network import Network
+from cnnviz.training.evaluation import Evaluation
+
+STATES = ("running", "paused", "stopped", "diverged", "finished")
+
+
+def frozen(array) -> np.ndarray:
+    """A read-only copy: the original may change on, the copy never will."""
+    copy = np.array(array, copy=True)
+    copy.setflags(write=False)
+    return copy
+
+
+@dataclass(frozen=True, eq=False)  # eq would compare arrays, whose == is elementwise
+class Snapshot:
+    """The state of training at one moment. Every array is a read-only copy, so a snapshot may
+    be kept (or drawn from another thread) while training goes on.
+
+    smoothed_loss and train_accuracy are exponential moving averages over batches (factor
+    0.98, so roughly the last 50 batches) with the start-up bias corrected as Adam does, so the
+    first values are not pulled towards zero. The test metrics are those of the latest
+    evaluation (evaluation_step says when, evaluated_images on how many test images); None until
+    the first. confusion[true, predicted] counts images; misclassified holds test-set indices.
+    probe_taps[i] is layer i's output for the probe image (without the batch axis).
+    images_per_s is measured over the batches since the previous snapshot (evaluations and
+    pauses left out) and keeps its last value while paused.
+    network_version goes up by one every time the architecture changes, so a viewer can tell
+    which layers the taps and weights belong to.
+    """
+    step: int
+    epoch: int
+    images_seen: int
+    batch_loss: float | None
+    smoothed_loss: float | None
+    train_accuracy: float | None
+    images_per_s: float
+    test_loss: float | None
+    test_accuracy: float | None
+    confusion: np.ndarray | None
+    misclassified: np.ndarray | None
+    probe_taps: tuple[np.ndarray, ...]
+    probe_probabilities: np.ndarray | None
+    conv_weights: tuple[np.ndarray, ...]
+    hyperparameters: Mapping[str, object]  # lr, momentum, batch_size, optimizer (read-only)
+    state: str
+    message: str = ""
+    evaluation_step: int | None = None
+    evaluated_images: int = 0
+    network_version: int = 0
+
+    def __post_init__(self):
+        if self.state not in STATES:
+            raise ValueError(f"state must be one of {STATES}, got {self.state!r}")
+        if not isinstance(self.hyperparameters, MappingProxyType):
+            object.__setattr__(self, "hyperparameters",
+                               MappingProxyType(dict(self.hyperparameters)))
+
+
+def eval_subset(dataset, size: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A fixed random subset of `size` test images (stream 3 of the seed; 0-2 are the initial
+    weights, dropout and the data order), so that periodic evaluations compare with each other:
+    (test-set indices, ascending; images; labels)."""
+    n = len(dataset.test_x)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3,)))
+    index = np.sort(rng.choice(n, min(n, size), replace=False))
+    return index, dataset.test_x[index], dataset.test_y[index]
+
+
+def probe_view(network: Network, probe: np.ndarray | None
+               ) -> tuple[tuple[np.ndarray, ...], np.ndarray | None]:
+    """(read-only taps, one per layer, and class probabilities) for one probe image (C, H, W),
+    or ((), None) without a probe."""
+    if probe is None:
+        return (), None
+    taps = network.forward_taps(probe[None])
+    return tuple(frozen(tap[0]) for tap in taps), frozen(softmax(taps[-1])[0])
+
+
+def conv_weights(network: Network) -> tuple[np.ndarray, ...]:
+    return tuple(frozen(layer.weight.value) for layer in network.layers if isinstance(layer, Conv))
+
+
+class Pacer:
+    """When the next snapshot is due: after `every` batches or `seconds`, whichever comes first,
+    but never more often than `max_hz` (DESIGN.md convention 7). None switches a rule off.
+    An urgent snapshot (a change to show) skips the batch and time rules, not the rate limit."""
+
+    def __init__(self, every: int | None, seconds: float | None, max_hz: float | None):
+        self.every, self.seconds, self.max_hz = every, seconds, max_hz
+        self.batches, self.last = 0, -math.inf
+
+    def batch_done(self) -> None:
+        self.batches += 1
+
+    def due(self, urgent: bool = False) -> bool:
+        if self.delay() > 0:
+            return False
+        return bool(urgent or (self.every and self.batches >= self.every)
+                    or (self.seconds is not None
+                        and time.perf_counter() - self.last >= self.seconds))
+
+    def delay(self) -> float:
+        """Seconds until the rate limit allows another snapshot; 0 for now."""
+        if not self.max_hz:
+            return 0.0
+        return max(0.0, self.last + 1 / self.max_hz - time.perf_counter())
+
+    def sent(self) -> None:
+        self.batches, self.last = 0, time.perf_counter()
+
+
+class Ema:
+    """Exponential moving average with the start-up bias divided out (as Adam does)."""
+
+    def __init__(self, decay: float = 0.98):
+        self.decay, self.total, self.weight = decay, 0.0, 0.0
+
+    def add(self, value: float) -> None:
+        self.total = self.decay * self.total + (1 - self.decay) * value
+        self.weight = self.decay * self.weight + (1 - self.decay)
+
+    @property
+    def value(self) -> float | None:
+        return self.total / self.weight if self.weight else None
+
+
+class Progress:
+    """The counters and measures that snapshots report, kept up to date by the loop."""
+
+    def __init__(self):
+        self.step = self.images_seen = 0
+        self.epoch, self.network_version = 1, 0
+        self.batch_loss: float | None = None
+        self.loss, self.accuracy = Ema(), Ema()
+        self.evaluation: Evaluation | None = None
+        self.evaluation_step: int | None = None
+        self.images_per_s = 0.0
+        self.restart_clock()
+
+    def count_batch(self, images: int) -> None:
+        """A batch ran (even one whose update was thrown away: its images were used)."""
+        self.step += 1
+        self.images_seen += images
+
+    def record(self, loss: float, correct: int, images: int) -> None:
+        self.batch_loss = loss
+        self.loss.add(loss)
+        self.accuracy.add(correct / images)
+
+    def record_evaluation(self, evaluation: Evaluation) -> None:
+        # Frozen once here, then shared by every snapshot until the next evaluation.
+        self.evaluation = Evaluation(evaluation.loss, evaluation.accuracy,
+                                     frozen(evaluation.confusion), frozen(evaluation.misclassified))
+        self.evaluation_step = self.step
+        self.restart_clock()  # evaluating is not training time
+
+    def restart_clock(self) -> None:
+        """Measure speed from now (after a pause or an evaluation, which are not training)."""
+        self._since, self._images = time.perf_counter(), self.images_seen
+
+    def snapshot(self, network: Network, probe: np.ndarray | None, hyperparameters: dict,
+                 state: str, message: str) -> Snapshot:
+        now = time.perf_counter()
+        if self.images_seen > self._images and now > self._since:
+            # Speed over the batches since the last snapshot; kept as it was while paused.
+            self.images_per_s = (self.images_seen - self._images) / (now - self._since)
+            self.restart_clock()
+        taps, probabilities = probe_view(network, probe)
+        ev = self.evaluation
+        return Snapshot(
+            step=self.step, epoch=self.epoch, images_seen=self.images_seen,
+            batch_loss=self.batch_loss, smoothed_loss=self.loss.value,
+            train_accuracy=self.accuracy.value, images_per_s=self.images_per_s,
+            test_loss=None if ev is None else ev.loss,
+            test_accuracy=None if ev is None else ev.accuracy,
+            confusion=None if ev is None else ev.confusion,
+            misclassified=None if ev is None else ev.misclassified,
+            probe_taps=taps, probe_probabilities=probabilities,
+            conv_weights=conv_weights(network), hyperparameters=dict(hyperparameters),
+            state=state, message=message, evaluation_step=self.evaluation_step,
+            evaluated_images=0 if ev is None else ev.images,
+            network_version=self.network_version)

@@ -1,0 +1,459 @@
+"""The live training loop, driven by plain pytest: a generator of snapshots, controlled between
+batches through a Control (DESIGN.md convention 5)."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from cnnviz.data.shapes import CLASSES, make_shapes
+from cnnviz.engine.network import Network
+from cnnviz.training.control import Control
+from cnnviz.training.loop import TrainConfig, train
+from cnnviz.training.evaluation import evaluate
+from cnnviz.training.snapshot import Pacer, frozen
+
+TINY = {
+    "name": "tiny", "input": [3, 32, 32], "classes": list(CLASSES),
+    "layers": [
+        {"type": "conv", "filters": 4, "kernel": 3, "padding": 1},   # 0: 4x32x32
+        {"type": "relu"},
+        {"type": "maxpool", "size": 4},                              # 2: 4x8x8
+        {"type": "conv", "filters": 8, "kernel": 3, "padding": 1},   # 3: 8x8x8
+        {"type": "relu"},
+        {"type": "maxpool", "size": 2},                              # 5: 8x4x4
+        {"type": "flatten"},
+        {"type": "dense", "units": 8},                               # 7
+    ],
+}
+# One snapshot per batch and no periodic evaluation: every next() runs exactly one batch.
+EVERY_BATCH = dict(snapshot_every=1, snapshot_seconds=None, max_snapshot_hz=None, eval_every=None)
+WATCHDOG_S = 60
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return make_shapes(train_size=600, test_size=200)
+
+
+@pytest.fixture
+def control():
+    """A Control with a watchdog: a test that would hang on a paused loop is stopped (and fails)
+    instead. The timer thread is cancelled and joined before the test ends."""
+    control = Control()
+    fired = threading.Event()
+    timer = threading.Timer(WATCHDOG_S, lambda: (fired.set(), control.stop()))
+    timer.daemon = True
+    timer.start()
+    yield control
+    timer.cancel()
+    timer.join()
+    assert not fired.is_set(), "the watchdog had to stop a hanging loop"
+
+
+def start(shapes, control, seed=0, **config):
+    network = Network(TINY, seed=seed)
+    settings = dict(EVERY_BATCH, batch_size=32, seed=seed)
+    settings.update(config)
+    return network, train(network, shapes, control, TrainConfig(**settings))
+
+
+def take(generator, n):
+    return [next(generator) for _ in range(n)]
+
+
+def drain(generator):
+    """Every remaining snapshot, and the generator's return value."""
+    snapshots = []
+    while True:
+        try:
+            snapshots.append(next(generator))
+        except StopIteration as end:
+            return snapshots, end.value
+
+
+def weights(network):
+    return {name: value.copy() for name, value in network.state_dict().items()}
+
+
+def same_weights(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+# ---- running, pausing, stepping, stopping -------------------------------------------------------
+
+def test_snapshots_arrive_and_count_steps_and_images(shapes, control):
+    _, run = start(shapes, control)
+    snapshots = take(run, 5)
+    assert [s.step for s in snapshots] == [1, 2, 3, 4, 5]
+    assert [s.images_seen for s in snapshots] == [32, 64, 96, 128, 160]
+    assert all(s.state == "running" and s.epoch == 1 and s.message == "" for s in snapshots)
+    assert all(np.isfinite(s.batch_loss) and np.isfinite(s.smoothed_loss) for s in snapshots)
+    assert all(0 <= s.train_accuracy <= 1 and s.images_per_s > 0 for s in snapshots)
+    assert snapshots[0].smoothed_loss == pytest.approx(snapshots[0].batch_loss)  # bias-corrected
+    assert dict(snapshots[0].hyperparameters) == {"lr": 0.02, "momentum": 0.9, "batch_size": 32,
+                                                  "optimizer": "sgd"}
+    assert snapshots[0].test_accuracy is None and snapshots[0].confusion is None
+
+
+def test_an_epoch_is_exactly_the_training_set(shapes, control):
+    _, run = start(shapes, control, batch_size=64)
+    snapshots = take(run, 11)  # 600 images: 9 batches of 64 and one of 24
+    assert [s.images_seen for s in snapshots[8:]] == [576, 600, 664]
+    assert [s.epoch for s in snapshots[8:]] == [1, 1, 2]
+
+
+def test_pause_stops_training_until_resumed_from_another_thread(shapes, control):
+    network, run = start(shapes, control)
+    take(run, 2)
+    control.pause()
+    paused = next(run)
+    assert paused.state == "paused" and paused.step == 2 and control.paused
+    frozen_weights = weights(network)
+    probe = shapes.test_x[3]
+    resumed_at = []
+
+    def gui():  # what the GUI thread does while the worker sleeps in the paused loop
+        time.sleep(0.2)
+        control.set_probe(probe)
+        time.sleep(0.3)
+        resumed_at.append(time.perf_counter())
+        control.resume()
+
+    thread = threading.Thread(target=gui)
+    thread.start()
+    try:
+        answer = next(run)  # the paused loop answers the new probe without training
+        assert answer.state == "paused" and answer.step == 2 and len(answer.probe_taps) == 8
+        assert same_weights(weights(network), frozen_weights)
+        after = next(run)  # blocks until the resume
+        assert resumed_at and time.perf_counter() >= resumed_at[0]
+        assert after.state == "running" and after.step == 3 and not control.paused
+    finally:
+        thread.join(timeout=WATCHDOG_S)
+    assert not thread.is_alive()
+
+
+def test_step_runs_exactly_n_batches_then_pauses(shapes, control):
+    _, run = start(shapes, control)
+    next(run)
+    control.pause()
+    assert next(run).state == "paused"
+    control.step(3)
+    stepped = take(run, 3)
+    assert [s.step for s in stepped] == [2, 3, 4]
+    again = next(run)
+    assert again.state == "paused" and again.step == 4 and control.paused
+    control.stop()
+    assert next(run).step == 4
+
+
+def test_stop_ends_the_generator_with_a_stopped_snapshot(shapes, control):
+    network, run = start(shapes, control)
+    take(run, 2)
+    control.stop()
+    last = next(run)
+    assert last.state == "stopped" and last.step == 2
+    with pytest.raises(StopIteration) as end:
+        next(run)
+    assert end.value.value is network  # the generator returns the network it ends with
+
+
+def test_finishes_after_the_configured_epochs_with_a_full_evaluation(shapes, control):
+    _, run = start(shapes, control, epochs=1, batch_size=64)
+    snapshots = list(run)
+    last = snapshots[-1]
+    assert last.state == "finished" and last.step == 10 and last.epoch == 1
+    assert last.images_seen == 600 and last.evaluated_images == 200 and last.evaluation_step == 10
+
+
+# ---- changes while training ---------------------------------------------------------------------
+
+def test_learning_rate_change_takes_effect_at_the_next_batch(shapes, control):
+    network, run = start(shapes, control)
+    take(run, 2)
+    control.set_hyperparameters(lr=0.0)
+    before = weights(network)
+    snapshot = next(run)
+    assert snapshot.hyperparameters["lr"] == 0.0 and snapshot.step == 3
+    assert same_weights(weights(network), before)  # a zero step, momentum or not
+    control.set_hyperparameters(lr=0.05, momentum=0.5)
+    snapshot = next(run)
+    assert dict(snapshot.hyperparameters) == {"lr": 0.05, "momentum": 0.5, "batch_size": 32,
+                                              "optimizer": "sgd"}
+    assert not same_weights(weights(network), before)
+
+
+def test_batch_size_change_restarts_the_epoch_and_keeps_its_length(shapes, control):
+    _, run = start(shapes, control)
+    take(run, 2)
+    control.set_hyperparameters(batch_size=100)
+    snapshots = take(run, 7)
+    assert all(s.hyperparameters["batch_size"] == 100 for s in snapshots)
+    assert [s.images_seen for s in snapshots] == [164, 264, 364, 464, 564, 600, 700]
+    assert [s.epoch for s in snapshots] == [1, 1, 1, 1, 1, 1, 2]
+
+
+def test_optimizer_switch_keeps_the_learning_rate(shapes, control):
+    _, run = start(shapes, control)
+    take(run, 2)
+    control.set_hyperparameters(optimizer="adam", lr=0.003)
+    snapshots = take(run, 3)
+    assert dict(snapshots[0].hyperparameters) == {"lr": 0.003, "momentum": 0.9,
+                                                  "batch_size": 32, "optimizer": "adam"}
+    assert all(s.state == "running" and np.isfinite(s.batch_loss) for s in snapshots)
+
+
+def test_probe_taps_match_every_layer(shapes, control):
+    network, run = start(shapes, control)
+    image = shapes.test_x[0]
+    control.set_probe(image)
+    snapshot = next(run)
+    assert [t.shape for t in snapshot.probe_taps] == [layer.out_shape for layer in network.layers]
+    expected = network.forward_taps(image[None])  # the same weights: nothing ran since
+    for tap, want in zip(snapshot.probe_taps, expected):
+        np.testing.assert_array_equal(tap, want[0])
+    assert snapshot.probe_probabilities.shape == (8,)
+    assert snapshot.probe_probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert [w.shape for w in snapshot.conv_weights] == [(4, 3, 3, 3), (8, 4, 3, 3)]
+
+    control.set_probe(None)
+    cleared = next(run)
+    assert cleared.probe_taps == () and cleared.probe_probabilities is None
+    control.set_probe(np.zeros((1, 28, 28), np.float32))
+    wrong = next(run)
+    assert wrong.probe_taps == () and "1x28x28" in wrong.message and "3x32x32" in wrong.message
+    assert next(run).message == ""  # a message is shown once
+
+
+def test_snapshot_arrays_are_read_only_copies(shapes, control):
+    network, run = start(shapes, control)
+    control.set_probe(shapes.test_x[1])
+    control.request_evaluation()
+    first = next(run)
+    arrays = [*first.probe_taps, first.probe_probabilities, *first.conv_weights,
+              first.confusion, first.misclassified]
+    copies = [a.copy() for a in arrays]
+    take(run, 5)
+    for array, copy in zip(arrays, copies):
+        assert not array.flags.writeable
+        np.testing.assert_array_equal(array, copy)
+        assert not np.shares_memory(array, network.layers[0].weight.value)
+    with pytest.raises(ValueError):
+        first.conv_weights[0][0, 0, 0, 0] = 1.0
+    with pytest.raises(TypeError):
+        first.hyperparameters["lr"] = 1.0
+    assert not frozen(np.arange(3)).flags.writeable
+
+
+def test_divergence_restores_the_last_good_weights_and_pauses(shapes, control):
+    network, run = start(shapes, control)
+    take(run, 3)
+    control.pause()
+    next(run)
+    good = weights(network)
+    control.set_hyperparameters(lr=1e6)
+    control.resume()
+    for snapshot in run:
+        if snapshot.state == "diverged" or snapshot.step > 200:
+            break
+    assert snapshot.state == "diverged", "lr=1e6 should blow up within a few batches"
+    assert f"at step {snapshot.step};" in snapshot.message
+    assert "learning rate 1e+06 is probably too high" in snapshot.message
+    assert "weights from step 3 were restored" in snapshot.message
+    restored = weights(network)
+    assert same_weights(restored, good)
+    assert all(np.isfinite(v).all() for v in restored.values())
+    assert control.paused
+    # The user lowers the learning rate and resumes: training goes on from the good weights.
+    control.set_hyperparameters(lr=0.02)
+    notice = next(run)  # the paused loop shows the change, still marked as diverged
+    assert notice.state == "diverged" and notice.hyperparameters["lr"] == 0.02
+    control.resume()
+    after = next(run)
+    assert after.state == "running" and np.isfinite(after.batch_loss) and after.message == ""
+
+
+def test_a_nan_weight_is_caught_and_the_first_checkpoint_restored(shapes, control):
+    network, run = start(shapes, control)
+    initial = weights(network)  # the loop keeps a checkpoint of the starting weights
+    last_good = take(run, 3)[-1]
+    network.layers[7].weight.value[0, 0] = np.nan  # as if an update had gone wrong
+    snapshot = next(run)
+    assert snapshot.state == "diverged" and snapshot.step == 4
+    assert snapshot.message.startswith("loss became NaN at step 4;")
+    assert "weights from step 0 were restored" in snapshot.message
+    assert same_weights(weights(network), initial)
+    # The NaN batch does not enter the loss figures.
+    assert snapshot.batch_loss == last_good.batch_loss
+    assert snapshot.smoothed_loss == last_good.smoothed_loss
+    control.stop()
+    assert next(run).state == "stopped"
+
+
+def test_spec_change_mid_run_keeps_unchanged_layers(shapes, control):
+    network, run = start(shapes, control)
+    take(run, 3)
+    control.pause()
+    next(run)
+    first_conv = network.layers[0].weight.value.copy()
+    last_dense_in = network.layers[7].weight.value.shape
+    spec = {**TINY, "layers": [dict(layer) for layer in TINY["layers"]]}
+    spec["layers"][3]["filters"] = 12
+    control.set_spec(spec)
+    rebuilt = next(run)  # the paused loop answers at once, before any training
+    assert rebuilt.state == "paused" and rebuilt.network_version == 1 and rebuilt.step == 3
+    np.testing.assert_array_equal(rebuilt.conv_weights[0], first_conv)  # bit for bit
+    assert rebuilt.conv_weights[1].shape == (12, 4, 3, 3)
+    # A spec that does not fit the data is refused with a message; the network stays.
+    control.set_spec({**TINY, "classes": ["a", "b"], "layers": TINY["layers"][:-1]
+                      + [{"type": "dense", "units": 2}]})
+    refused = next(run)
+    assert "not applied" in refused.message and refused.network_version == 1
+    control.step(2)
+    stepped = take(run, 2)
+    assert all(s.state == "running" and np.isfinite(s.batch_loss) for s in stepped)
+    control.stop()
+    snapshots, new_network = drain(run)
+    assert snapshots[-1].state == "stopped"
+    assert new_network is not network and new_network.layers[7].weight.value.shape == (8, 192)
+    assert last_dense_in == (8, 128)
+    assert new_network.layers[0].weight is network.layers[0].weight
+
+
+# ---- evaluation ---------------------------------------------------------------------------------
+
+def test_evaluation_on_request_and_periodically_on_a_subset(shapes, control):
+    _, run = start(shapes, control, eval_every=3, eval_subset=50)
+    control.request_evaluation()
+    full = next(run)
+    assert full.evaluated_images == 200 and full.evaluation_step == 0
+    assert 0 <= full.test_accuracy <= 1 and np.isfinite(full.test_loss)
+    assert full.confusion.shape == (8, 8) and full.confusion.sum() == 200
+    assert len(full.misclassified) == 200 - np.trace(full.confusion)
+    later = take(run, 4)
+    assert later[-1].evaluation_step == 3 and later[-1].evaluated_images == 50
+    assert later[-1].confusion.sum() == 50
+    assert np.all(later[-1].misclassified < 200)
+
+
+def test_evaluate_counts_and_chunks(shapes):
+    network = Network(TINY, seed=3)
+    x, y = shapes.test_x, shapes.test_y
+    whole = evaluate(network, x, y, shapes.classes)
+    chunked = evaluate(network, x, y, 8, chunk=7)
+    predicted = network.forward(x).argmax(axis=1)
+    np.testing.assert_array_equal(whole.misclassified, np.flatnonzero(predicted != y))
+    np.testing.assert_array_equal(chunked.confusion, whole.confusion)
+    np.testing.assert_array_equal(chunked.misclassified, whole.misclassified)
+    assert chunked.loss == pytest.approx(whole.loss, rel=1e-5)
+    assert whole.accuracy == np.mean(predicted == y) and whole.images == 200
+    assert whole.confusion[y[0], predicted[0]] >= 1
+    assert evaluate(network, x, y, 8, chunk=7, should_stop=lambda: True) is None
+
+
+# ---- learning and reproducibility ---------------------------------------------------------------
+
+def test_learns_shapes_well_above_chance(control):
+    data = make_shapes(train_size=2000, test_size=400)
+    network = Network(TINY, seed=0)
+    config = TrainConfig(epochs=4, batch_size=32, optimizer="adam", lr=0.01, eval_every=None)
+    begin = time.perf_counter()
+    last = list(train(network, data, control, config))[-1]
+    elapsed = time.perf_counter() - begin
+    assert last.state == "finished" and last.evaluated_images == 400
+    assert last.test_accuracy > 0.5, last  # chance is 1/8
+    assert elapsed < 30, f"{elapsed:.1f} s"  # a few seconds on an idle machine
+
+
+def test_seeded_runs_repeat_exactly(shapes):
+    def losses(seed):
+        control = Control()
+        _, run = start(shapes, control, seed=seed)
+        result = [s.batch_loss for s in take(run, 12)]
+        control.stop()
+        list(run)
+        return result
+
+    assert losses(4) == losses(4)
+    assert losses(4) != losses(5)
+
+
+def test_snapshots_are_rate_limited(shapes, control):
+    _, run = start(shapes, control, snapshot_every=1, snapshot_seconds=None, max_snapshot_hz=20)
+    begin, count = time.perf_counter(), 0
+    for snapshot in run:
+        count += 1
+        if time.perf_counter() - begin > 0.5:
+            break
+    elapsed = time.perf_counter() - begin
+    assert count <= elapsed * 20 + 2 and snapshot.step > count
+
+
+def test_pacer_rules():
+    every_three = Pacer(every=3, seconds=None, max_hz=None)
+    every_three.sent()
+    for _ in range(2):
+        every_three.batch_done()
+    assert not every_three.due() and every_three.due(urgent=True)
+    every_three.batch_done()
+    assert every_three.due() and every_three.delay() == 0
+    capped = Pacer(every=1, seconds=0.0, max_hz=10)
+    assert capped.due()  # nothing sent yet
+    capped.sent()
+    capped.batch_done()
+    assert not capped.due(urgent=True) and 0 < capped.delay() <= 0.1  # urgent still waits
+    time.sleep(0.11)
+    assert capped.due() and capped.delay() == 0
+
+
+# ---- the control object -------------------------------------------------------------------------
+
+def test_control_checks_values_in_the_callers_thread():
+    control = Control()
+    for bad in (dict(lr=-1), dict(lr=float("nan")), dict(momentum=1.0), dict(batch_size=0),
+                dict(batch_size=2.5), dict(optimizer="rmsprop")):
+        with pytest.raises(ValueError):
+            control.set_hyperparameters(**bad)
+    with pytest.raises(ValueError):
+        control.step(0)
+    with pytest.raises(ValueError):
+        control.set_probe(np.zeros((32, 32)))
+    assert not control.take_changes()
+
+
+def test_control_hands_over_changes_once():
+    control = Control()
+    control.set_hyperparameters(lr=0.1)
+    control.set_hyperparameters(momentum=0.5)
+    image = np.ones((3, 4, 4), np.float32)
+    control.set_probe(image)
+    image[:] = 0  # the control kept its own copy
+    control.request_evaluation()
+    changes = control.take_changes()
+    assert changes.hyperparameters == {"lr": 0.1, "momentum": 0.5}
+    assert changes.probe_changed and changes.probe.sum() == 48 and changes.evaluate
+    assert not control.take_changes()
+    control.set_probe(None)
+    cleared = control.take_changes()
+    assert cleared.probe_changed and cleared.probe is None
+
+
+def test_control_budget_and_waiting():
+    control = Control(paused=True)
+    assert control.paused and not control.take_batch()
+    begin = time.perf_counter()
+    assert control.wait_while_paused(0.05) is False  # nothing happened: times out
+    assert time.perf_counter() - begin >= 0.04
+    control.step(2)
+    assert control.wait_while_paused(5) is True
+    assert control.take_batch() and control.take_batch() and not control.take_batch()
+    assert control.paused
+    control.set_hyperparameters(lr=0.5)
+    assert control.wait_while_paused(5) is True  # a change wakes a paused loop
+    control.take_changes()
+    control.resume()
+    assert all(control.take_batch() for _ in range(10)) and not control.paused
+    control.stop()
+    assert control.stopped and not control.paused and not control.take_batch()
+    assert control.wait_while_paused(5) is True
