@@ -50,10 +50,13 @@ def train(network: Network, dataset: Dataset, control: Control,
         raise ValueError(f"the network {problem}")
     if len(dataset.train_x) == 0:
         raise ValueError(f"{dataset.name} has no training images")
-    return _Run(network, dataset, control, config or TrainConfig()).run()
+    return TrainingRun(network, dataset, control, config or TrainConfig()).run()
 
 
-class _Run:
+class TrainingRun:
+    """One training run; `run()` is the generator. `network` is the network being trained (a new
+    object after an architecture change); read it only while the loop is paused or done."""
+
     def __init__(self, network: Network, dataset: Dataset, control: Control, config: TrainConfig):
         self.network, self.dataset, self.control, self.config = network, dataset, control, config
         self.hyper = {"lr": float(config.lr), "momentum": float(config.momentum),

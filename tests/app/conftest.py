@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 def no_thread_left_running():
     before = {t.ident for t in threading.enumerate()}
     yield
-    from PySide6.QtCore import QThread  # noqa: F401  (Qt threads show up in threading too)
+    from cnnviz.app.worker import running_threads
     left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
             and not t.daemon]
     assert not left, f"threads left running: {[t.name for t in left]}"
+    assert not running_threads(), "a training thread was left running"
