@@ -8,9 +8,8 @@ SYSTEM_DEBS := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 l
 
 .PHONY: run test bench system-deps venv clean
 
-# Until the desktop app exists, the main job is a short headless training run on built-in data.
 run: venv
-	$(VENV)/bin/cnnviz train
+	$(VENV)/bin/cnnviz
 
 test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest

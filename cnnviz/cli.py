@@ -90,9 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # no subcommand: the desktop app
+        from cnnviz.app.main import run
+        return run()
     from cnnviz.data.errors import DataError
     from cnnviz.engine.spec import SpecError
 

@@ -1,0 +1,421 @@
+"""The main window: toolbar, the network view in the centre, the other panes as docks, the File
+menu. It edits plain data (the spec, the hyperparameters) and steers the worker through its
+Control; it never calls the engine itself (DESIGN.md conventions 4 and 6)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog,
+                               QLabel, QMainWindow, QMessageBox, QSpinBox, QWidget)
+
+from cnnviz.app.panes.arch_editor import ArchitectureEditor
+from cnnviz.app.panes.curves import CurvesPane
+from cnnviz.app.panes.evaluation import EvaluationPane
+from cnnviz.app.panes.input_dock import InputPane
+from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.app.worker import TrainingSession
+from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
+from cnnviz.data import catalog
+from cnnviz.data.augment import Augmentation
+from cnnviz.data.errors import DataError
+from cnnviz.engine.network import Network
+from cnnviz.engine.spec import SpecError, validate
+from cnnviz.training.loop import TrainConfig
+
+DEFAULT_DATASET, DEFAULT_ARCH = "shapes", "shapes-small"
+PAUSED_STATES = ("paused", "stopped", "finished", "diverged")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, show_error=None):
+        super().__init__()
+        pg.setConfigOptions(imageAxisOrder="row-major")
+        self.settings = settings or QSettings("cnnviz", "cnnviz")
+        self.show_error = show_error or (lambda title, text: QMessageBox.warning(self, title, text))
+        self.setWindowTitle("cnnviz")
+        self.resize(1500, 900)
+        self.session: TrainingSession | None = None
+        self.dataset = None
+        self.dataset_name = DEFAULT_DATASET
+        self.spec: dict | None = None
+        self.specs_by_version: dict[int, dict] = {}
+        self.probe = None
+        self._build_panes()
+        self._build_toolbar()
+        self._build_menus()
+        self.default_layout = self.saveState()
+        self.restoreState(self.settings.value("window/state", b""))
+        self.load_dataset(DEFAULT_DATASET, DEFAULT_ARCH)
+
+    # ---- construction ---------------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, area, tip: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setToolTip(tip)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_panes(self) -> None:
+        self.network_view = NetworkView()
+        self.setCentralWidget(self.network_view)
+        # Every dialog goes through the window's show_error (tests replace it).
+        self.editor = ArchitectureEditor(message=lambda title, text: self.show_error(title, text))
+        self.input = InputPane(show_error=lambda _parent, title, text: self.show_error(title, text))
+        self.curves = CurvesPane()
+        self.evaluation = EvaluationPane()
+        self._dock("Architecture", self.editor, Qt.LeftDockWidgetArea,
+                   "The network's layers: edit them, and see each layer's output shape and size.")
+        self._dock("Input", self.input, Qt.RightDockWidgetArea,
+                   "The probe: the image every pane shows the network working on.")
+        curves = self._dock("Curves", self.curves, Qt.BottomDockWidgetArea,
+                            "How the loss falls and the accuracy rises as the network learns.")
+        evaluation = self._dock("Evaluation", self.evaluation, Qt.BottomDockWidgetArea,
+                                "Which test images the network gets right and wrong, by class.")
+        self.splitDockWidget(curves, evaluation, Qt.Horizontal)
+        self.editor.spec_changed.connect(self._spec_edited)
+        self.input.probe_changed.connect(self._probe_changed)
+        self.evaluation.image_chosen.connect(self._choose_test_image)
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Training")
+        bar.setObjectName("Training")
+        self.dataset_box = QComboBox()
+        self.dataset_box.addItems(list(catalog.CATALOG))
+        self.dataset_box.setToolTip("The images the network learns from.")
+        self.dataset_box.activated.connect(lambda _: self.load_dataset(self.dataset_box.currentText()))
+        self.arch_box = QComboBox()
+        self.arch_box.addItems(builtin_names())
+        self.arch_box.setToolTip("A built-in network to start from; edit it in the Architecture pane.")
+        self.arch_box.activated.connect(lambda _: self.set_architecture(load_architecture(
+            self.arch_box.currentText())))
+        for label, widget in (("Dataset ", self.dataset_box), (" Network ", self.arch_box)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        bar.addSeparator()
+        self.train_action = bar.addAction("Train", self.toggle_training)
+        self.train_action.setShortcut(QKeySequence(Qt.Key_Space))
+        self.train_action.setToolTip("Train or pause (Space)")
+        self.step_action = bar.addAction("Step", self.step)
+        self.step_action.setShortcut(QKeySequence("S"))
+        self.step_action.setToolTip("Train on one batch, then pause (S)")
+        self.reset_action = bar.addAction("Reset", self.reset)
+        self.reset_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.reset_action.setToolTip("Start again from new random weights (Ctrl+R)")
+        bar.addSeparator()
+        self.lr = self._spin(QDoubleSpinBox(), 1e-5, 10.0, 0.02, "learning rate", decimals=5)
+        self.momentum = self._spin(QDoubleSpinBox(), 0.0, 0.99, 0.9, "momentum", decimals=2)
+        self.batch = self._spin(QSpinBox(), 1, 1024, 64, "batch size")
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(["sgd", "adam"])
+        self.optimizer.setToolTip("SGD with momentum, or Adam")
+        self.augment = QCheckBox("augment")
+        self.augment.setToolTip("Random shifts, rotations, scaling, flips and noise on each batch "
+                                "(takes effect at Reset)")
+        for label, widget in ((" lr ", self.lr), (" momentum ", self.momentum),
+                              (" batch ", self.batch), (" ", self.optimizer), (" ", self.augment)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        for widget in (self.lr, self.momentum, self.batch):
+            widget.valueChanged.connect(self._hyperparameters_changed)
+        self.optimizer.activated.connect(self._hyperparameters_changed)
+        bar.addSeparator()
+        self.counters = QLabel()
+        self.counters.setToolTip("Epoch (passes over the training set), step (batches), training "
+                                 "speed and accuracy on the test images")
+        bar.addWidget(self.counters)
+
+    @staticmethod
+    def _spin(box, low, high, value, tip, decimals=None):
+        box.setRange(low, high)
+        if decimals is not None:
+            box.setDecimals(decimals)
+            box.setSingleStep(value / 4 if value else 0.01)
+        box.setValue(value)
+        box.setToolTip(f"The {tip}; changes take effect at the next batch.")
+        box.setKeyboardTracking(False)
+        return box
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self._action(menu, "Open model…", self.open_model_dialog, "Ctrl+O")
+        self._action(menu, "Save model…", self.save_model_dialog, "Ctrl+S")
+        export = menu.addMenu("Export weights")
+        for fmt, suffix in (("onnx", "ONNX (*.onnx)"), ("safetensors", "safetensors (*.safetensors)"),
+                            ("npz", "NumPy (*.npz)")):
+            self._action(export, suffix.split(" (")[0] + "…",
+                         lambda f=fmt, s=suffix: self.export_dialog(f, s))
+        menu.addSeparator()
+        self._action(menu, "Open architecture…", self.open_architecture_dialog)
+        self._action(menu, "Save architecture…", self.save_architecture_dialog)
+        self.recent_menu = menu.addMenu("Recent models")
+        self._refresh_recent()
+        menu.addSeparator()
+        self._action(menu, "Quit", self.close, "Ctrl+Q")
+        view = self.menuBar().addMenu("&View")
+        self._action(view, "Clear canvas", self.input.clear, "Ctrl+L")
+        self._action(view, "Reset layout", lambda: self.restoreState(self.default_layout))
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = menu.addAction(text, slot)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    # ---- dataset, architecture, session ---------------------------------------------------
+
+    def load_dataset(self, name: str, arch: str | None = None) -> bool:
+        try:
+            data = catalog.load(name)
+        except DataError as exc:
+            self.show_error("Dataset not available", str(exc))
+            self.dataset_box.setCurrentText(self.dataset_name)
+            return False
+        self.dataset, self.dataset_name = data, name
+        self.dataset_box.setCurrentText(name)
+        info = catalog.info(name)
+        self.input.configure(data.input_shape[0], tuple(data.input_shape[1:]), info.digit_like,
+                             list(data.classes))
+        self.input.set_test_set(data.test_x, data.test_y)
+        self.evaluation.set_classes(list(data.classes))
+        self.evaluation.set_test_images(data.test_x)
+        self.evaluation.set_test_labels(data.test_y)
+        spec = load_architecture(arch) if arch else (self.spec or load_architecture(DEFAULT_ARCH))
+        return self.set_architecture(spec)
+
+    def set_architecture(self, spec: dict) -> bool:
+        spec = fit_to_dataset(spec, self.dataset.input_shape, self.dataset.classes)
+        self.editor.set_spec(spec)
+        if not self.editor.is_valid():
+            self.show_error("Architecture does not fit", self.editor.error())
+            return False
+        self.spec = spec
+        if spec.get("name") in builtin_names():
+            self.arch_box.setCurrentText(spec["name"])
+        self.start_session(Network(spec, seed=0))
+        return True
+
+    def start_session(self, network: Network) -> None:
+        self.stop_session()
+        augmentation = None
+        if self.augment.isChecked():
+            digit_like = catalog.info(self.dataset_name).digit_like
+            augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
+        config = TrainConfig(epochs=None, batch_size=self.batch.value(), lr=self.lr.value(),
+                             momentum=self.momentum.value(), optimizer=self.optimizer.currentText(),
+                             augmentation=augmentation)
+        self.spec = network.spec
+        self.specs_by_version = {0: network.spec}
+        self.network_view.set_network(network.summary)
+        self.curves.reset()
+        self.session = TrainingSession(network, self.dataset, config, self)
+        self.session.snapshot.connect(self._on_snapshot)
+        self.session.ended.connect(self._session_ended)
+        if self.probe is not None and self.probe.shape == network.input_shape:
+            self.session.control.set_probe(self.probe)
+        self.session.start()
+        self._show_running(False)
+
+    def stop_session(self) -> None:
+        if self.session is not None:
+            self.session.snapshot.disconnect(self._on_snapshot)
+            self.session.ended.disconnect(self._session_ended)
+            self.session.shutdown()
+            self.session = None
+
+    def _session_ended(self, error: str) -> None:
+        if error:
+            self.show_error("Training stopped", f"Training stopped with an error:\n{error}")
+        self._show_running(False)
+
+    # ---- training controls ----------------------------------------------------------------
+
+    def toggle_training(self) -> None:
+        if self.session is None or not self.editor.is_valid():
+            return
+        if self.session.control.paused:
+            self.session.control.resume()
+            self._show_running(True)
+        else:
+            self.session.control.pause()
+            self._show_running(False)
+
+    def step(self) -> None:
+        if self.session is not None and self.editor.is_valid():
+            self.session.control.step(1)
+            self._show_running(False)
+
+    def reset(self) -> None:
+        if self.spec is not None and self.editor.is_valid():
+            self.start_session(Network(self.editor.spec(), seed=0))
+
+    def _show_running(self, running: bool) -> None:
+        self.train_action.setText("Pause" if running else "Train")
+
+    def _hyperparameters_changed(self, *_) -> None:
+        if self.session is not None:
+            self.session.control.set_hyperparameters(
+                lr=self.lr.value(), momentum=self.momentum.value(), batch_size=self.batch.value(),
+                optimizer=self.optimizer.currentText())
+
+    def _spec_edited(self, spec: dict, valid: bool) -> None:
+        for action in (self.train_action, self.step_action, self.reset_action):
+            action.setEnabled(valid)
+        if valid and self.session is not None and spec != self.spec:
+            self.spec = spec
+            version = max(self.specs_by_version) + 1
+            self.specs_by_version[version] = spec
+            self.session.control.set_spec(spec)  # rebuilt in the worker, unchanged layers kept
+
+    def _probe_changed(self, probe) -> None:
+        self.probe = probe
+        self.network_view.set_probe(probe)
+        if self.session is not None:
+            self.session.control.set_probe(probe)
+
+    def _choose_test_image(self, index: int) -> None:
+        self.input.show_test_image(index)
+
+    def _on_snapshot(self, snap) -> None:
+        spec = self.specs_by_version.get(snap.network_version)
+        if spec is not None and snap.network_version != getattr(self, "_view_version", 0):
+            self._view_version = snap.network_version
+            self.network_view.set_network(validate(spec))
+        self.network_view.update_snapshot(snap)
+        self.curves.add_snapshot(snap)
+        self.evaluation.update_snapshot(snap)
+        self.input.show_prediction(snap.probe_probabilities)
+        self.input.set_misclassified(snap.misclassified)
+        accuracy = "–" if snap.test_accuracy is None else f"{snap.test_accuracy:.1%}"
+        self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "
+                              f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")
+        if snap.state == "diverged":
+            self.statusBar().showMessage(snap.message)
+        if snap.state in PAUSED_STATES:
+            self._show_running(False)
+
+    # ---- files ----------------------------------------------------------------------------
+
+    def _pause_and_wait(self, timeout_ms: int = 5000) -> bool:
+        """Pause training and wait until the worker says it is paused (then its network is
+        safe to read from this thread)."""
+        if self.session is None:
+            return False
+        if not self.session.running:
+            return True
+        self.session.control.pause()
+        self._show_running(False)
+        loop = QEventLoop()
+        timer = QTimer(singleShot=True, interval=timeout_ms)
+        timer.timeout.connect(loop.quit)
+
+        def check(snap):
+            if snap.state in PAUSED_STATES:
+                loop.quit()
+        self.session.snapshot.connect(check)
+        latest = self.session.latest
+        if latest is None or latest.state not in PAUSED_STATES:
+            timer.start()
+            loop.exec()
+        self.session.snapshot.disconnect(check)
+        latest = self.session.latest
+        return latest is not None and latest.state in PAUSED_STATES
+
+    def save_model(self, path: str) -> bool:
+        from cnnviz.commands import preprocessing_of
+        from cnnviz.training.modelfile import save_model
+        if not self._pause_and_wait():
+            self.show_error("Save model", "Training did not pause in time; try again.")
+            return False
+        snap = self.session.latest
+        training = {"steps": snap.step, "epochs": snap.epoch, "seed": 0,
+                    "hyperparameters": dict(snap.hyperparameters),
+                    "test_accuracy": snap.test_accuracy}
+        try:
+            save_model(path, self.session.network,
+                       {"name": self.dataset_name,
+                        "preprocessing": preprocessing_of(self.dataset_name, self.dataset)},
+                       training)
+        except (OSError, DataError, ValueError) as exc:
+            self.show_error("Save model", f"Could not save {path}:\n{exc}")
+            return False
+        self._remember(path)
+        return True
+
+    def open_model(self, path: str) -> bool:
+        from cnnviz.training.modelfile import load_model
+        try:
+            model = load_model(path)
+        except DataError as exc:
+            self.show_error("Open model", str(exc))
+            return False
+        name = model.dataset.get("name", self.dataset_name)
+        if name != self.dataset_name and name in catalog.CATALOG:
+            if not self.load_dataset(name):
+                return False
+        if tuple(model.network.input_shape) != tuple(self.dataset.input_shape):
+            self.show_error("Open model", f"{path} takes other images than {self.dataset.name}")
+            return False
+        self.editor.set_spec(model.network.spec)
+        self.start_session(model.network)
+        self._remember(path)
+        return True
+
+    def export(self, fmt: str, path: str) -> bool:
+        from cnnviz.training import export as exporters
+        if not self._pause_and_wait():
+            return False
+        writer = {"onnx": exporters.export_onnx, "safetensors": exporters.export_safetensors,
+                  "npz": exporters.export_npz}[fmt]
+        try:
+            writer(self.session.network, path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Export", f"Could not export {path}:\n{exc}")
+            return False
+        return True
+
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", "cnnviz models (*.cnnviz)")
+        if path:
+            self.open_model(path)
+
+    def save_model_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.cnnviz",
+                                              "cnnviz models (*.cnnviz)")
+        if path:
+            self.save_model(path)
+
+    def export_dialog(self, fmt: str, pattern: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export weights", f"model.{fmt}", pattern)
+        if path:
+            self.export(fmt, path)
+
+    def open_architecture_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open architecture", "", "JSON (*.json)")
+        if path and self.editor.load_file(path):
+            self.set_architecture(self.editor.spec())
+
+    def save_architecture_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save architecture", "network.json",
+                                              "JSON (*.json)")
+        if path:
+            self.editor.save_file(path)
+
+    def _remember(self, path: str) -> None:
+        recent = [p for p in (self.settings.value("recent", []) or []) if p != path]
+        self.settings.setValue("recent", [path] + recent[:7])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.value("recent", []) or []:
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_model(p))
+
+    def closeEvent(self, event) -> None:
+        self.stop_session()
+        self.settings.setValue("window/state", self.saveState())
+        super().closeEvent(event)

@@ -1,0 +1,195 @@
+"""The Curves pane: training loss per batch (raw and smoothed), test loss and test accuracy per
+evaluation, and a marker wherever the learning rate changed.
+
+Points go into preallocated buffers that double when full; the plots are redrawn from views of
+those buffers at most REDRAW_HZ times a second (peak downsampling, clip to view), so adding a
+point costs a few microseconds and 100k points still pan and zoom smoothly."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+REDRAW_HZ = 30
+INITIAL_CAPACITY = 1024
+AXIS_WIDTH = 56
+
+RAW_PEN = pg.mkPen((150, 180, 235, 150), width=1)
+SMOOTH_PEN = pg.mkPen((80, 170, 255), width=2.5)
+TEST_LOSS_PEN = pg.mkPen((255, 160, 50), width=2)
+TEST_ACC_PEN = pg.mkPen((90, 210, 120), width=2)
+LR_PEN = pg.mkPen((220, 220, 220, 170), width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
+
+TOOLTIP = ("Training curves. Top: the loss of each training batch (faint) and its running average "
+           "(bold), with the loss on test images after each evaluation (orange); lower is better. "
+           "Bottom: the share of test images the network classifies correctly. Dashed lines mark "
+           "learning-rate changes.")
+
+
+class GrowingSeries:
+    """x and y values in preallocated float64 buffers; the capacity doubles when full."""
+
+    def __init__(self, capacity: int = INITIAL_CAPACITY):
+        self.x = np.empty(capacity)
+        self.y = np.empty(capacity)
+        self.count = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self.count == len(self.x):
+            self._grow()
+        self.x[self.count] = x
+        self.y[self.count] = y if math.isfinite(y) else np.nan
+        self.count += 1
+
+    def _grow(self) -> None:
+        capacity = 2 * len(self.x)
+        for name in ("x", "y"):
+            bigger = np.empty(capacity)
+            bigger[:self.count] = getattr(self, name)[:self.count]
+            setattr(self, name, bigger)
+
+    def clear(self) -> None:
+        self.count = 0
+
+    def views(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[:self.count], self.y[:self.count]
+
+
+class CurvesPane(QWidget):
+    """Loss and accuracy curves, fed one snapshot at a time with add_snapshot()."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setToolTip(TOOLTIP)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setToolTip(TOOLTIP)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+        self.loss_plot = self.view.addPlot(row=0, col=0, title="Loss (lower is better)")
+        self.acc_plot = self.view.addPlot(row=1, col=0, title="Test accuracy")
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 2)
+        self.acc_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.getAxis("left").setWidth(AXIS_WIDTH)  # the two plots' x axes line up
+        self.acc_plot.setLabel("bottom", "training step (batches)")
+        self.loss_plot.setLabel("left", "loss")
+        self.acc_plot.setLabel("left", "accuracy", units="%")
+        self.acc_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.acc_plot.setYRange(0, 100, padding=0.02)
+        self.acc_plot.getViewBox().setLimits(yMin=-5, yMax=105)
+        self.acc_plot.enableAutoRange(axis="y", enable=False)
+
+        legend = self.loss_plot.addLegend(offset=(-10, 10))
+        self.raw_item = self._curve(self.loss_plot, RAW_PEN, "batch loss")
+        self.smooth_item = self._curve(self.loss_plot, SMOOTH_PEN, "smoothed")
+        self.test_loss_item = self._curve(self.loss_plot, TEST_LOSS_PEN, "test loss",
+                                          symbol="o", brush=TEST_LOSS_PEN.color())
+        self.test_acc_item = self._curve(self.acc_plot, TEST_ACC_PEN, None,
+                                         symbol="o", brush=TEST_ACC_PEN.color())
+        legend.setBrush(pg.mkBrush(0, 0, 0, 160))
+
+        self.raw, self.smooth = GrowingSeries(), GrowingSeries()
+        self.test_loss, self.test_acc = GrowingSeries(64), GrowingSeries(64)
+        self.lr_markers: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
+        self._last_step: int | None = None
+        self._last_eval_step: int | None = None
+        self._last_lr: float | None = None
+
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(int(1000 / REDRAW_HZ))
+        self._timer.timeout.connect(self.redraw)
+
+    @staticmethod
+    def _curve(plot: pg.PlotItem, pen, name: str | None, **symbol) -> pg.PlotDataItem:
+        if symbol:
+            symbol.setdefault("symbolSize", 6)
+            symbol["symbolPen"] = None
+            symbol["symbolBrush"] = symbol.pop("brush")
+        item = plot.plot(pen=pen, name=name, connect="finite", **symbol)
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
+        return item
+
+    # ---- feeding ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every point and marker (a new training run)."""
+        for series in (self.raw, self.smooth, self.test_loss, self.test_acc):
+            series.clear()
+        for top, bottom in self.lr_markers:
+            self.loss_plot.removeItem(top)
+            self.acc_plot.removeItem(bottom)
+        self.lr_markers.clear()
+        self.acc_plot.setTitle("Test accuracy")
+        self._last_step = self._last_eval_step = self._last_lr = None
+        self.redraw()
+        self.loss_plot.enableAutoRange()
+
+    def add_snapshot(self, snapshot) -> None:
+        """Add what is new in `snapshot`: a loss point per new step, a test point per new
+        evaluation, a marker when the learning rate changed. Drawing happens soon after."""
+        step = int(snapshot.step)
+        if snapshot.batch_loss is not None and (self._last_step is None
+                                                or step > self._last_step):
+            self.raw.append(step, float(snapshot.batch_loss))
+            if snapshot.smoothed_loss is not None:
+                self.smooth.append(step, float(snapshot.smoothed_loss))
+            self._last_step = step
+        eval_step = snapshot.evaluation_step
+        if (eval_step is not None and eval_step != self._last_eval_step
+                and snapshot.test_accuracy is not None):
+            self._last_eval_step = eval_step
+            if snapshot.test_loss is not None:
+                self.test_loss.append(eval_step, float(snapshot.test_loss))
+            self.test_acc.append(eval_step, 100.0 * float(snapshot.test_accuracy))
+            self.acc_plot.setTitle(f"Test accuracy: {100 * snapshot.test_accuracy:.1f}% "
+                                   f"at step {eval_step}")
+        lr = snapshot.hyperparameters.get("lr")
+        if lr is not None:
+            lr = float(lr)
+            if self._last_lr is not None and lr != self._last_lr:
+                self._add_lr_marker(step, lr)
+            self._last_lr = lr
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _add_lr_marker(self, step: int, lr: float) -> None:
+        # Labels of consecutive markers sit at different heights so near ones do not overlap.
+        position = (0.92, 0.78, 0.64)[len(self.lr_markers) % 3]
+        top = pg.InfiniteLine(step, angle=90, pen=LR_PEN, movable=False, label=f"lr {lr:g}",
+                              labelOpts={"position": position, "color": (235, 235, 235),
+                                         "fill": (40, 40, 40, 200), "anchors": [(0, 0.5),
+                                                                               (0, 0.5)]})
+        top.setToolTip(f"The learning rate was set to {lr:g} at step {step}.")
+        bottom = pg.InfiniteLine(step, angle=90, pen=LR_PEN, movable=False)
+        self.loss_plot.addItem(top, ignoreBounds=True)
+        self.acc_plot.addItem(bottom, ignoreBounds=True)
+        self.lr_markers.append((top, bottom))
+
+    def redraw(self) -> None:
+        """Hand the buffers to the plot items now (normally done by the redraw timer)."""
+        self._timer.stop()
+        self._dirty = False
+        self.raw_item.setData(*self.raw.views())
+        self.smooth_item.setData(*self.smooth.views())
+        self.test_loss_item.setData(*self.test_loss.views())
+        self.test_acc_item.setData(*self.test_acc.views())
+
+    # ---- for tests -------------------------------------------------------------------------
+
+    def point_count(self) -> int:
+        """Training-loss points held (raw batch losses)."""
+        return self.raw.count
+
+    def lr_marker_count(self) -> int:
+        return len(self.lr_markers)

@@ -1,0 +1,156 @@
+"""A grid of small images (feature maps, filter kernels, dense units) drawn as ONE pyqtgraph
+ImageItem: the tiles are packed into a preallocated float32 mosaic whose gaps are NaN (drawn
+transparent), so a column of 48 maps costs one setImage and one texture, not 48 (DESIGN.md
+convention 8). The mosaic knows where every tile is, so hovering maps back to (tile, y, x).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QFont, QTransform
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
+
+TEXT = QColor("#d8d8d8")
+DIM_TEXT = QColor("#a0a0a0")
+
+
+def _lut(colormap: pg.ColorMap) -> np.ndarray:
+    return colormap.getLookupTable(0.0, 1.0, 256, alpha=False)
+
+
+def sequential_lut() -> np.ndarray:
+    """Activations: viridis, dark = low, yellow = high (per-map levels)."""
+    return _lut(pg.colormap.get("viridis"))
+
+
+def grey_lut() -> np.ndarray:
+    """Input channels: black = low, white = high, as a photo's channel would look."""
+    return _lut(pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]))
+
+
+def diverging_lut() -> np.ndarray:
+    """Weights: blue = negative, white = zero, red = positive (ColorBrewer RdBu)."""
+    return _lut(pg.ColorMap([0.0, 0.25, 0.5, 0.75, 1.0],
+                            [(33, 102, 172), (103, 169, 207), (247, 247, 247),
+                             (239, 138, 98), (178, 24, 43)]))
+
+
+def fmt(value: float) -> str:
+    """A short number for a small label: 0, 0.88, -12, 3e+03, 2e-04."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    if abs(value) >= 1000 or abs(value) < 0.01:
+        return f"{value:.0e}"
+    return f"{value:.2g}"
+
+
+def text_item(scene: QGraphicsScene, text: str, x: float, y: float, size: int,
+              bold: bool = False, color: QColor = TEXT, tooltip: str = ""
+              ) -> QGraphicsSimpleTextItem:
+    """A label in scene units: it zooms with the maps, so it never overlaps them."""
+    item = QGraphicsSimpleTextItem(text)
+    font = QFont()
+    font.setPixelSize(size)
+    font.setBold(bold)
+    item.setFont(font)
+    item.setBrush(color)
+    item.setPos(x, y)
+    if tooltip:
+        item.setToolTip(tooltip)
+    scene.addItem(item)
+    return item
+
+
+class Mosaic:
+    """`rows` x `cols` tiles of `th` x `tw` pixels at a pitch of `py` x `px` pixels, in one
+    float32 image (row-major). Gaps are NaN. Pure numpy: no Qt."""
+
+    def __init__(self, rows: int, cols: int, th: int, tw: int, py: int, px: int):
+        assert py >= th and px >= tw
+        self.rows, self.cols, self.th, self.tw, self.py, self.px = rows, cols, th, tw, py, px
+        self.image = np.full((rows * py, cols * px), np.nan, dtype=np.float32)
+        # (rows, cols, th, tw) view of the tiles inside the image buffer.
+        self.tiles = self.image.reshape(rows, py, cols, px)[:, :th, :, :tw].transpose(0, 2, 1, 3)
+
+    def fill_sequence(self, tiles: np.ndarray) -> None:
+        """Tiles (n, th, tw), n <= rows * cols, laid row by row; the rest left as they are."""
+        n, cols = len(tiles), self.cols
+        full, rest = divmod(n, cols)
+        if full:
+            self.tiles[:full] = tiles[:full * cols].reshape(full, cols, self.th, self.tw)
+        if rest:
+            self.tiles[full, :rest] = tiles[full * cols:]
+
+    def blank(self) -> None:
+        self.tiles[...] = np.nan
+
+    def locate(self, x: float, y: float) -> tuple[int, int, int, int] | None:
+        """(row, col, y, x in the tile) of image pixel coordinates, or None in a gap."""
+        if x < 0 or y < 0:
+            return None
+        row, ty = divmod(int(y), self.py)
+        col, tx = divmod(int(x), self.px)
+        if row >= self.rows or col >= self.cols or ty >= self.th or tx >= self.tw:
+            return None
+        return row, col, ty, tx
+
+    def tile_origin(self, row: int, col: int) -> tuple[int, int]:
+        """Top-left pixel (x, y) of a tile in the image."""
+        return col * self.px, row * self.py
+
+
+def normalise_maps(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each map (n, h, w) scaled to 0..1 by its own min and max (a constant map gives 0);
+    returns (scaled float32, minima, maxima)."""
+    flat = maps.reshape(len(maps), -1)
+    low, high = flat.min(axis=1), flat.max(axis=1)
+    span = high - low
+    span[span == 0] = 1
+    scaled = (maps - low[:, None, None]) / span[:, None, None]
+    return scaled.astype(np.float32, copy=False), low, high
+
+
+class MosaicImage:
+    """A Mosaic shown by one ImageItem at (x, y) in a scene, each pixel `scale` units wide
+    (or `scale_x` x `scale_y`)."""
+
+    def __init__(self, scene: QGraphicsScene, mosaic: Mosaic, lut: np.ndarray, x: float, y: float,
+                 scale_x: float, scale_y: float | None = None, levels=(0.0, 1.0), tooltip: str = ""):
+        self.mosaic = mosaic
+        self.scale_x, self.scale_y = scale_x, scale_y if scale_y is not None else scale_x
+        self.levels = levels
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.item.setLookupTable(lut)
+        self.item.setTransform(QTransform.fromScale(self.scale_x, self.scale_y))
+        self.item.setPos(x, y)
+        if tooltip:
+            self.item.setToolTip(tooltip)
+        scene.addItem(self.item)
+        self.show()
+
+    @property
+    def width(self) -> float:
+        return self.mosaic.image.shape[1] * self.scale_x
+
+    @property
+    def height(self) -> float:
+        return self.mosaic.image.shape[0] * self.scale_y
+
+    def show(self, levels=None) -> None:
+        if levels is not None:
+            self.levels = levels
+        self.item.setImage(self.mosaic.image, autoLevels=False, levels=self.levels)
+
+    def to_scene(self, tx: float, ty: float) -> QPointF:
+        """Scene position of image pixel coordinates."""
+        pos = self.item.pos()
+        return QPointF(pos.x() + tx * self.scale_x, pos.y() + ty * self.scale_y)
+
+    def locate(self, scene_pos: QPointF) -> tuple[int, int, int, int] | None:
+        pos = self.item.pos()
+        return self.mosaic.locate((scene_pos.x() - pos.x()) / self.scale_x,
+                                  (scene_pos.y() - pos.y()) / self.scale_y)

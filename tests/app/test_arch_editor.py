@@ -1,0 +1,266 @@
+"""The architecture editor pane: layer list, per-layer form, instant validation, open/save."""
+import json
+
+import pytest
+
+from cnnviz.app.panes.arch_editor import (COL_LAYER, COL_MACS, COL_OUTPUT, COL_PARAMS,
+                                          ArchitectureEditor, compact, shape_text)
+from cnnviz.architectures import load_architecture
+from cnnviz.engine.spec import FIELDS, SpecError, validate
+
+SMALL = {  # a small input, so a big kernel cannot fit
+    "name": "small",
+    "input": [1, 8, 8],
+    "classes": ["a", "b"],
+    "layers": [{"type": "conv", "filters": 4, "kernel": 3},
+               {"type": "relu"},
+               {"type": "maxpool", "size": 2},
+               {"type": "flatten"},
+               {"type": "dense", "units": 2}],
+}
+
+
+@pytest.fixture
+def messages():
+    return []
+
+
+@pytest.fixture
+def editor(qtbot, messages):
+    widget = ArchitectureEditor(message=lambda title, text: messages.append((title, text)))
+    qtbot.addWidget(widget)
+    return widget
+
+
+def row_texts(editor, index):
+    item = editor.tree.topLevelItem(index)
+    return [item.text(column) for column in range(editor.tree.columnCount())]
+
+
+def test_lenet5_rows_show_shapes_params_and_macs(editor, qtbot):
+    spec = load_architecture("lenet5")
+    with qtbot.waitSignal(editor.spec_changed) as blocker:
+        editor.set_spec(spec)
+    assert blocker.args[1] is True
+    summary = validate(spec)
+    assert editor.tree.topLevelItemCount() == len(summary.layers) == 12
+    for info in summary.layers:
+        texts = row_texts(editor, info.index)
+        assert texts[COL_LAYER] == info.label
+        assert texts[COL_OUTPUT] == shape_text(info.out_shape)
+        assert texts[COL_PARAMS] == compact(info.params)
+        assert texts[COL_MACS] == compact(info.macs)
+    assert row_texts(editor, 3)[COL_OUTPUT] == "16\u00d710\u00d710"
+    assert row_texts(editor, 3)[COL_PARAMS] == "2.4k"
+    assert "61,706" in editor.totals_label.text() and "416,520" in editor.totals_label.text()
+    assert editor.is_valid() and editor.error() == ""
+    assert editor.spec() == spec and editor.spec() is not editor.spec()
+
+
+def test_invalid_edit_marks_layer_and_fixing_it_clears(editor, qtbot):
+    editor.set_spec(SMALL)
+    editor.select_layer(0)
+    kernel = editor.form.field_widget("kernel")
+    with qtbot.waitSignal(editor.spec_changed) as blocker:
+        kernel.setValue(11)
+    spec, valid = blocker.args
+    assert valid is False and spec["layers"][0]["kernel"] == 11
+    with pytest.raises(SpecError) as engine:
+        validate(spec)
+    assert engine.value.layer == 0
+    assert not editor.is_valid()
+    assert editor.error() == str(engine.value)
+    assert editor.error_layer() == 0
+    assert str(engine.value) in editor.error_label.text()
+    assert not editor.error_label.isHidden()
+    bad = editor.tree.topLevelItem(0)
+    assert bad.text(COL_LAYER).startswith("\u26a0")
+    assert bad.foreground(COL_LAYER).color().name() == "#c0392b"
+    assert "shown once" in editor.totals_label.text()
+    # layers after the error cannot be worked out
+    assert row_texts(editor, 1)[COL_OUTPUT] == "?"
+
+    with qtbot.waitSignal(editor.spec_changed) as blocker:
+        kernel.setValue(3)
+    assert blocker.args[1] is True
+    assert editor.is_valid() and editor.error() == "" and editor.error_label.isHidden()
+    assert not editor.tree.topLevelItem(0).text(COL_LAYER).startswith("\u26a0")
+    assert editor.tree.topLevelItem(0).foreground(COL_LAYER).color().name() != "#c0392b"
+
+
+def test_wrong_final_layer_keeps_shapes_and_marks_last(editor):
+    spec = json.loads(json.dumps(SMALL))
+    spec["layers"][-1]["units"] = 3
+    editor.set_spec(spec)
+    assert not editor.is_valid()
+    assert editor.error_layer() == 4
+    assert row_texts(editor, 4)[COL_OUTPUT] == "3"  # shapes still shown up to the error
+    assert "2 classes" in editor.error()
+
+
+def test_add_remove_move_duplicate(editor, qtbot):
+    editor.set_spec(SMALL)
+    types = lambda: [layer["type"] for layer in editor.spec()["layers"]]  # noqa: E731
+
+    editor.select_layer(1)
+    with qtbot.waitSignal(editor.spec_changed):
+        editor.add_layer("dropout")
+    assert types() == ["conv", "relu", "dropout", "maxpool", "flatten", "dense"]
+    assert editor.current_index() == 2 and editor.is_valid()
+
+    with qtbot.waitSignal(editor.spec_changed):
+        editor.remove_button.click()
+    assert types() == ["conv", "relu", "maxpool", "flatten", "dense"]
+
+    editor.select_layer(0)
+    with qtbot.waitSignal(editor.spec_changed):
+        editor.duplicate_button.click()
+    assert types() == ["conv", "conv", "relu", "maxpool", "flatten", "dense"]
+    assert editor.spec()["layers"][1] == SMALL["layers"][0]
+    assert editor.current_index() == 1
+
+    editor.select_layer(2)
+    with qtbot.waitSignal(editor.spec_changed) as blocker:
+        editor.up_button.click()
+    assert types() == ["conv", "relu", "conv", "maxpool", "flatten", "dense"]
+    assert editor.current_index() == 1 and blocker.args[1] is True
+    with qtbot.waitSignal(editor.spec_changed):
+        editor.down_button.click()
+    assert types() == ["conv", "conv", "relu", "maxpool", "flatten", "dense"]
+    assert editor.current_index() == 2
+
+    editor.select_layer(5)  # the last layer cannot move down
+    assert not editor.down_button.isEnabled() and editor.up_button.isEnabled()
+
+    # dense before flatten is fine; conv after flatten is not, and says why
+    editor.select_layer(4)
+    editor.add_layer("conv")
+    assert types()[5] == "conv" and not editor.is_valid() and editor.error_layer() == 5
+    assert "flat vector" in editor.error()
+
+
+def test_every_layer_type_can_be_added(editor):
+    editor.set_spec(SMALL)
+    for kind in FIELDS:
+        editor.select_layer(0)
+        editor.add_actions[kind].trigger()
+        assert editor.spec()["layers"][1]["type"] == kind
+        assert editor.form.layer_type() == kind
+        assert set(editor.form._widgets) == set(FIELDS[kind])
+        editor.remove_layer()
+    assert editor.spec() == SMALL
+
+
+def test_form_edits_update_the_spec(editor, qtbot):
+    editor.set_spec(load_architecture("lenet5"))
+    editor.select_layer(0)
+    assert editor.form_box.title() == "Layer 0: conv 5x5"
+    padding = editor.form.field_widget("padding")
+    assert padding.value() == 2
+    with qtbot.waitSignal(editor.spec_changed) as blocker:
+        padding.setValue(padding.minimum())  # the special value: 'same'
+    assert blocker.args[0]["layers"][0]["padding"] == "same" and blocker.args[1]
+    assert padding.text() == "same"
+    editor.form.field_widget("filters").setValue(12)
+    editor.form.field_widget("init").setCurrentText("glorot")
+    layer = editor.spec()["layers"][0]
+    assert layer == {"type": "conv", "filters": 12, "kernel": 5, "padding": "same",
+                     "init": "glorot"}
+    assert row_texts(editor, 0)[COL_OUTPUT] == "12\u00d728\u00d728"
+
+    editor.select_layer(2)  # maxpool: stride follows size until it is set
+    stride = editor.form.field_widget("stride")
+    editor.form.field_widget("size").setValue(3)
+    assert stride.value() == 3 and "stride" not in editor.spec()["layers"][2]
+    assert editor.form_box.title() == "Layer 2: maxpool 3x3"
+    stride.setValue(1)
+    assert editor.spec()["layers"][2] == {"type": "maxpool", "size": 3, "stride": 1}
+
+    editor.add_layer("dropout")
+    editor.form.field_widget("rate").setValue(0.25)
+    assert editor.spec()["layers"][3] == {"type": "dropout", "rate": 0.25}
+    editor.add_layer("batchnorm")
+    eps = editor.form.field_widget("eps")
+    assert eps.text() == "1e-05"
+    eps.setValue(1e-3)
+    assert editor.spec()["layers"][4]["eps"] == pytest.approx(1e-3)
+    assert editor.is_valid(), editor.error()
+
+
+def test_save_then_load_round_trips(editor, tmp_path, messages):
+    spec = load_architecture("shapes-small")
+    editor.set_spec(spec)
+    editor.select_layer(0)
+    editor.form.field_widget("filters").setValue(5)
+    path = tmp_path / "mine.json"
+    assert editor.save_file(path)
+    assert not list(tmp_path.glob(".*tmp"))  # the temporary file was renamed away
+    saved = json.loads(path.read_text())
+    assert saved["layers"][0]["filters"] == 5
+
+    other = ArchitectureEditor(message=lambda title, text: messages.append((title, text)))
+    try:
+        assert other.load_file(path)
+        assert other.spec() == editor.spec() and other.is_valid()
+    finally:
+        other.deleteLater()
+    assert messages == []
+
+
+def test_saving_an_invalid_spec_is_refused(editor, tmp_path, messages):
+    editor.set_spec(SMALL)
+    editor.form.field_widget("kernel").setValue(11)
+    path = tmp_path / "bad.json"
+    assert not editor.save_file(path)
+    assert not path.exists() and len(messages) == 1
+
+
+def test_loading_broken_json_keeps_the_spec_and_shows_the_error(editor, tmp_path, messages,
+                                                                 qtbot):
+    editor.set_spec(SMALL)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"input": [1, 8, 8], "layers": [')
+    with qtbot.assertNotEmitted(editor.spec_changed):
+        assert not editor.load_file(broken)
+    assert len(messages) == 1 and "not valid JSON" in messages[0][1]
+    assert str(broken) in messages[0][1]
+    assert editor.spec() == SMALL and editor.is_valid()
+
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text(json.dumps(dict(SMALL, layers=[{"type": "conv", "filters": 2}])))
+    assert not editor.load_file(invalid)
+    assert "kernel" in messages[1][1] and editor.spec() == SMALL
+
+
+def test_save_error_is_reported(editor, tmp_path, messages):
+    editor.set_spec(SMALL)
+    assert not editor.save_file(tmp_path / "missing-folder" / "x.json")
+    assert len(messages) == 1 and "cannot write" in messages[0][1]
+
+
+def test_removing_every_layer_is_invalid_but_does_not_crash(editor):
+    editor.set_spec(SMALL)
+    for _ in range(5):
+        editor.select_layer(0)
+        editor.remove_layer()
+    assert editor.spec()["layers"] == [] and not editor.is_valid()
+    assert "non-empty" in editor.error()
+    assert not editor.remove_button.isEnabled()
+    editor.add_layer("dense")
+    editor.form.field_widget("units").setValue(2)
+    assert editor.spec()["layers"] == [{"type": "dense", "units": 2}] and editor.is_valid()
+
+
+def test_columns_fit_a_narrow_dock(editor, qtbot):
+    editor.set_spec(load_architecture("alexnet-mini"))
+    editor.resize(360, 700)
+    editor.show()
+    qtbot.waitExposed(editor)
+    header = editor.tree.header()
+    used = sum(header.sectionSize(c) for c in range(editor.tree.columnCount()))
+    assert used <= editor.tree.viewport().width()
+    metrics = editor.tree.fontMetrics()
+    for row in range(editor.tree.topLevelItemCount()):
+        for column in range(editor.tree.columnCount()):
+            text = editor.tree.topLevelItem(row).text(column)
+            assert metrics.horizontalAdvance(text) <= header.sectionSize(column), (row, text)

@@ -1,0 +1,167 @@
+"""The Curves pane, fed with snapshots from the real training loop."""
+import dataclasses
+import time
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from cnnviz.app.panes.curves import CurvesPane, GrowingSeries
+from cnnviz.architectures import fit_to_dataset, load_architecture
+from cnnviz.data.shapes import make_shapes
+from cnnviz.engine.network import Network
+from cnnviz.training.control import Control
+from cnnviz.training.loop import TrainConfig, train
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+NEW_LR, LR_CHANGE_AT = 0.005, 15
+
+
+@pytest.fixture(scope="module")
+def snapshots():
+    """One short real run: a snapshot every batch, an evaluation every 10 batches, and the
+    learning rate lowered after step 15."""
+    data = make_shapes(train_size=600, test_size=200)
+    spec = fit_to_dataset(load_architecture("shapes-small"), data.input_shape, data.classes)
+    control = Control()
+    control.set_probe(data.test_x[0])
+    config = TrainConfig(epochs=1, batch_size=32, snapshot_every=1, snapshot_seconds=None,
+                         max_snapshot_hz=None, eval_every=10, eval_subset=100)
+    result = []
+    for snap in train(Network(spec, seed=0), data, control, config):
+        result.append(snap)
+        if snap.step == LR_CHANGE_AT:
+            control.set_hyperparameters(lr=NEW_LR)
+    return result
+
+
+@pytest.fixture
+def pane(qtbot):
+    widget = CurvesPane()
+    qtbot.addWidget(widget)
+    widget.resize(700, 480)
+    return widget
+
+
+def data(item):
+    """The full data handed to a plot item (getData() would give only what is in view)."""
+    if item.xData is None:
+        return np.zeros(0), np.zeros(0)
+    return item.xData, item.yData
+
+
+def feed(pane, snapshots):
+    for snap in snapshots:
+        pane.add_snapshot(snap)
+    pane.redraw()
+
+
+def test_growing_series_doubles_and_keeps_values():
+    series = GrowingSeries(4)
+    for i in range(9):
+        series.append(i, 10 * i)
+    assert len(series.x) == 16 and series.count == 9
+    x, y = series.views()
+    assert x.tolist() == list(range(9)) and y.tolist() == [10 * i for i in range(9)]
+    series.append(9, float("inf"))
+    assert np.isnan(series.views()[1][-1])
+
+
+def test_raw_and_smoothed_loss_from_real_snapshots(pane, snapshots):
+    feed(pane, snapshots)
+    trained = [s for s in snapshots if s.batch_loss is not None]
+    steps = sorted({s.step for s in trained})
+    assert pane.point_count() == len(steps) > 10
+    raw_x, raw_y = data(pane.raw_item)
+    smooth_x, smooth_y = data(pane.smooth_item)
+    assert raw_x.tolist() == steps and smooth_x.tolist() == steps
+    first = {}
+    for s in trained:
+        first.setdefault(s.step, s)
+    assert np.allclose(raw_y, [first[k].batch_loss for k in steps])
+    assert np.allclose(smooth_y, [first[k].smoothed_loss for k in steps])
+    assert not np.allclose(raw_y, smooth_y)  # two different curves
+    for item in (pane.raw_item, pane.smooth_item, pane.test_loss_item, pane.test_acc_item):
+        assert item.opts["autoDownsample"] and item.opts["downsampleMethod"] == "peak"
+        assert item.opts["clipToView"]
+
+
+def test_a_test_point_per_evaluation(pane, snapshots):
+    feed(pane, snapshots)
+    evaluations = {}
+    for s in snapshots:
+        if s.evaluation_step is not None:
+            evaluations.setdefault(s.evaluation_step, s)
+    assert len(evaluations) >= 2
+    acc_x, acc_y = data(pane.test_acc_item)
+    loss_x, loss_y = data(pane.test_loss_item)
+    assert acc_x.tolist() == loss_x.tolist() == list(evaluations)
+    assert np.allclose(acc_y, [100 * s.test_accuracy for s in evaluations.values()])
+    assert np.allclose(loss_y, [s.test_loss for s in evaluations.values()])
+    last = list(evaluations.values())[-1]
+    assert f"{100 * last.test_accuracy:.1f}%" in pane.acc_plot.titleLabel.text
+
+
+def test_lr_marker_where_the_lr_changed(pane, snapshots):
+    feed(pane, snapshots)
+    assert pane.lr_marker_count() == 1
+    changed = next(s for s in snapshots if s.hyperparameters["lr"] == NEW_LR)
+    top, bottom = pane.lr_markers[0]
+    assert top.value() == bottom.value() == changed.step
+    assert f"{NEW_LR:g}" in top.label.toPlainText()
+    # The same snapshots again (e.g. a probe-only update) add neither points nor markers.
+    count = pane.point_count()
+    feed(pane, snapshots[-3:])
+    assert pane.point_count() == count and pane.lr_marker_count() == 1
+
+
+def test_reset_forgets_everything(pane, snapshots):
+    feed(pane, snapshots)
+    pane.reset()
+    assert pane.point_count() == 0 and pane.lr_marker_count() == 0
+    assert len(data(pane.test_acc_item)[0]) == len(data(pane.raw_item)[0]) == 0
+    feed(pane, snapshots[:5])
+    assert pane.point_count() == 5
+
+
+def test_redraw_timer_draws_after_adding(qtbot, pane, snapshots):
+    for snap in snapshots[:20]:
+        pane.add_snapshot(snap)
+    assert len(data(pane.raw_item)[0]) == 0  # not drawn at once...
+    assert pane.point_count() > 10
+    qtbot.waitUntil(lambda: len(data(pane.raw_item)[0]) == pane.point_count())  # ...but soon
+
+
+def test_100k_points_stay_quick(qtbot, pane, snapshots):
+    base = snapshots[-1]
+    n = 100_000
+    rng = np.random.default_rng(0)
+    losses = 2.0 * np.exp(-np.arange(n) / 20_000) + 0.3 * rng.random(n)
+    many = [dataclasses.replace(base, step=i + 1, batch_loss=float(losses[i]),
+                                smoothed_loss=float(losses[i]), evaluation_step=(i // 1000) * 1000,
+                                hyperparameters={**base.hyperparameters,
+                                                 "lr": 0.02 if i < n // 2 else 0.01})
+            for i in range(n)]
+    pane.show()
+    qtbot.waitExposed(pane)
+    start = time.perf_counter()
+    for snap in many:
+        pane.add_snapshot(snap)
+    added = time.perf_counter() - start
+    start = time.perf_counter()
+    pane.redraw()
+    pane.view.grab()  # paints the plots
+    first_render = time.perf_counter() - start
+    # One more point and a repaint, as at 30 Hz during training.
+    start = time.perf_counter()
+    pane.add_snapshot(dataclasses.replace(many[-1], step=n + 1))
+    pane.redraw()
+    pane.view.grab()
+    update = time.perf_counter() - start
+    print(f"\n100k points: add {added * 1e3:.0f} ms ({added / n * 1e6:.1f} us each), "
+          f"first render {first_render * 1e3:.0f} ms, one more point + render "
+          f"{update * 1e3:.1f} ms")
+    assert pane.point_count() == n + 1
+    assert pane.lr_marker_count() == 1
+    assert added < 3.0 and first_render < 1.0 and update < 0.25
