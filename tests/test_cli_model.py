@@ -108,9 +108,12 @@ def test_bad_flag_exits_non_zero():
 
 def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path):
     model = tmp_path / "interrupted.cnnviz"
+    # A shell running us in the background starts children with SIGINT ignored, and Python then
+    # never raises KeyboardInterrupt: give the child the default, as a terminal would.
     process = subprocess.Popen([sys.executable, "-u", "-m", "cnnviz", "train", "--epochs", "50",
                                 "--out", str(model)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # wait until training is under way
