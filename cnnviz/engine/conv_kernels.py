@@ -82,9 +82,10 @@ def _images_of(task, tasks, n_img):
 
 
 @njit(**PARALLEL)
-def conv_forward(address, x, weight, bias, stride, pad, out, cols):
+def conv_forward(address, x, weight, bias, stride, pad, out, cols, interrupt):
     """out[n] = weight (F x C*k*k) @ im2col(x[n]) + bias, for every image n.
-    cols: one (C*k*k, out_h*out_w) buffer per task."""
+    cols: one (C*k*k, out_h*out_w) buffer per task. Once interrupt[0] is set, the remaining
+    images are skipped (engine/interrupt.py)."""
     n_img, filters = x.shape[0], weight.shape[0]
     k, patch, pixels = weight.shape[2], cols.shape[1], cols.shape[2]
     tasks = cols.shape[0]
@@ -93,6 +94,8 @@ def conv_forward(address, x, weight, bias, stride, pad, out, cols):
         buf = cols[task]
         first, last = _images_of(task, tasks, n_img)
         for n in range(first, last):
+            if interrupt[0]:
+                break
             im2col_image(x[n], k, stride, pad, buf)
             plane = out[n].reshape(filters, pixels)
             gemm(address, NO_TRANS, NO_TRANS, filters, pixels, patch, 1.0, w, patch, buf, pixels,
@@ -105,10 +108,11 @@ def conv_forward(address, x, weight, bias, stride, pad, out, cols):
 
 @njit(**PARALLEL, fastmath=True)  # fastmath: the bias-gradient sum vectorises
 def conv_backward(address, x, weight, dout, stride, pad, need_dx, dx, cols, dcols,
-                  dweight_parts, dbias_parts):
+                  dweight_parts, dbias_parts, interrupt):
     """Per task: dweight_parts[task] = sum over its images of dout[n] @ im2col(x[n])^T and
     dbias_parts[task] the sum of dout[n] per filter; with need_dx, dx[n] = col2im(weight^T @
-    dout[n]). The caller adds the parts."""
+    dout[n]). The caller adds the parts. Once interrupt[0] is set, the remaining images are
+    skipped."""
     n_img, filters = x.shape[0], weight.shape[0]
     k, patch, pixels = weight.shape[2], cols.shape[1], cols.shape[2]
     tasks = cols.shape[0]
@@ -120,6 +124,8 @@ def conv_backward(address, x, weight, dout, stride, pad, need_dx, dx, cols, dcol
         db[:] = 0
         first, last = _images_of(task, tasks, n_img)
         for n in range(first, last):
+            if interrupt[0]:
+                break
             im2col_image(x[n], k, stride, pad, buf)
             grad = dout[n].reshape(filters, pixels)
             gemm(address, NO_TRANS, TRANS, filters, patch, pixels, 1.0, grad, pixels, buf, pixels,

@@ -23,6 +23,7 @@ import numpy as np
 
 from cnnviz.engine import blas, conv_kernels, kernels
 from cnnviz.engine.blas import BLAS
+from cnnviz.engine.interrupt import NEVER
 from cnnviz.engine.spec import LayerInfo, Shape, conv_padding, infer_layer
 
 
@@ -58,6 +59,7 @@ class Layer:
         self.rng = rng if rng is not None else np.random.default_rng(0)
         # The network clears this on layers whose input gradient nobody needs (the first conv).
         self.needs_input_grad = True
+        self.interrupt = NEVER  # the network hands its flag to the layers for interruptible calls
         self._workspace: dict[str, np.ndarray] = {}
 
     def output_shape(self, in_shape: Shape) -> Shape:
@@ -138,7 +140,7 @@ class Conv(Layer):
         out = self.output(x.shape[0], training)
         conv_kernels.conv_forward(self._gemm, x, self.weight.value,
                                   self.bias.value, self.stride, self.pad, out,
-                                  self._cols("cols", tasks))
+                                  self._cols("cols", tasks), self.interrupt.array)
         return out
 
     def backward(self, dout):
@@ -150,7 +152,7 @@ class Conv(Layer):
         conv_kernels.conv_backward(self._gemm, x, self.weight.value, dout,
                                    self.stride, self.pad, self.needs_input_grad, dx,
                                    self._cols("cols", tasks), self._cols("dcols", tasks),
-                                   weight_parts, bias_parts)
+                                   weight_parts, bias_parts, self.interrupt.array)
         np.sum(weight_parts, axis=0, out=self.weight.grad)
         np.sum(bias_parts, axis=0, out=self.bias.grad)
         return dx if self.needs_input_grad else None

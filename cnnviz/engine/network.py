@@ -2,11 +2,13 @@
 visualiser's taps), backward, parameters, and a training step."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from cnnviz.engine import spec as specs
+from cnnviz.engine.interrupt import NEVER, InterruptFlag, Interrupted
 from cnnviz.engine.layers import Layer, Parameter, build_layer
 from cnnviz.engine.losses import LOSSES, softmax
 from cnnviz.engine.optim import Optimizer
@@ -50,11 +52,29 @@ class Network:
                              f"not {x.shape}")
         return np.ascontiguousarray(x, dtype=self.dtype)
 
-    def forward(self, x: np.ndarray, training: bool = False):
-        """The network's outputs (logits) for a batch (N, C, H, W)."""
-        x = self._check_input(x)
+    @contextmanager
+    def _interruptible(self, interrupt: InterruptFlag | None):
+        """Hand the flag to the layers for one call; raise Interrupted after any layer once it is
+        set (interrupt.py). Calls without a flag run to the end."""
+        flag = NEVER if interrupt is None else interrupt
         for layer in self.layers:
-            x = layer.forward(x, training)
+            layer.interrupt = flag
+        try:
+            yield flag
+        finally:
+            for layer in self.layers:
+                layer.interrupt = NEVER
+
+    def forward(self, x: np.ndarray, training: bool = False,
+                interrupt: InterruptFlag | None = None):
+        """The network's outputs (logits) for a batch (N, C, H, W). Raises Interrupted once
+        `interrupt` is set (the outputs would be incomplete)."""
+        x = self._check_input(x)
+        with self._interruptible(interrupt) as flag:
+            for layer in self.layers:
+                x = layer.forward(x, training)
+                if flag:
+                    raise Interrupted
         return x
 
     def forward_taps(self, x: np.ndarray) -> list[np.ndarray]:
@@ -70,31 +90,46 @@ class Network:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return softmax(self.forward(x, training=False))
 
-    def backward(self, dout: np.ndarray, input_grad: bool = False) -> np.ndarray | None:
+    def backward(self, dout: np.ndarray, input_grad: bool = False,
+                 interrupt: InterruptFlag | None = None) -> np.ndarray | None:
         """Backpropagate the gradient of the loss with respect to the output; fills every
         Parameter.grad. With input_grad, also returns the gradient with respect to the input
-        (saliency); otherwise it stops at the first learnable layer."""
+        (saliency); otherwise it stops at the first learnable layer. Raises Interrupted once
+        `interrupt` is set (the gradients would be incomplete)."""
         stop = 0 if input_grad else self._first_learnable
         if input_grad and self._first_learnable < len(self.layers):
             self.layers[self._first_learnable].needs_input_grad = True
         try:
-            for layer in reversed(self.layers[stop:]):
-                dout = layer.backward(dout)
+            with self._interruptible(interrupt) as flag:
+                for layer in reversed(self.layers[stop:]):
+                    dout = layer.backward(dout)
+                    if flag:
+                        raise Interrupted
         finally:
             if self._first_learnable < len(self.layers):
                 self.layers[self._first_learnable].needs_input_grad = False
         return dout.copy() if input_grad else None  # the layer's buffer is reused next pass
 
-    def loss(self, x: np.ndarray, labels: np.ndarray, training: bool = False):
+    def loss(self, x: np.ndarray, labels: np.ndarray, training: bool = False,
+             interrupt: InterruptFlag | None = None):
         """(loss, gradient wrt the outputs, outputs) for a batch."""
-        outputs = self.forward(x, training)
+        outputs = self.forward(x, training, interrupt)
         loss, grad = self.loss_fn(outputs, labels)
         return loss, grad, outputs
 
-    def train_step(self, x: np.ndarray, labels: np.ndarray, optimizer: Optimizer) -> StepResult:
-        """One step: forward, loss, backward, weight update."""
-        loss, grad, outputs = self.loss(x, labels, training=True)
-        self.backward(grad)
+    def train_step(self, x: np.ndarray, labels: np.ndarray, optimizer: Optimizer,
+                   interrupt: InterruptFlag | None = None) -> StepResult:
+        """One step: forward, loss, backward, weight update. Once `interrupt` is set the step is
+        abandoned before the update and Interrupted raised: the network is as it was before."""
+        running = [(buf, buf.copy()) for layer in self.layers
+                   for buf in layer.buffers().values()] if interrupt is not None else []
+        try:
+            loss, grad, outputs = self.loss(x, labels, True, interrupt)
+            self.backward(grad, interrupt=interrupt)
+        except Interrupted:
+            for buf, before in running:  # batch norm's running statistics
+                buf[...] = before
+            raise
         optimizer.step(self.parameters())
         return StepResult(loss, int(np.sum(outputs.argmax(axis=1) == labels)))
 

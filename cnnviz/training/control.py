@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnnviz.engine.interrupt import InterruptFlag
 from cnnviz.engine.optim import SGD, Adam, Optimizer
 
 OPTIMIZER_NAMES = ("sgd", "adam")
@@ -55,12 +56,18 @@ class Control:
         self._budget: int | None = 0 if paused else None
         self._stopped = False
         self._changes = Changes()
+        # Set by pause and stop so they cut the running batch short; only the loop clears it,
+        # when it starts new work (arm), so a batch cut short is always seen as such.
+        self.interrupt = InterruptFlag()
 
     # ---- commands: any thread ------------------------------------------------------------------
 
     def pause(self) -> None:
+        """Pause now: the batch under way is abandoned (its weight update never happens) and
+        run again on resume."""
         with self._wake:
             self._budget = 0
+            self.interrupt.set()
             self._wake.notify_all()
 
     def resume(self) -> None:
@@ -78,9 +85,11 @@ class Control:
             self._wake.notify_all()
 
     def stop(self) -> None:
-        """End the loop for good: it yields one last snapshot and returns."""
+        """End the loop for good: it abandons the batch under way, yields one last snapshot and
+        returns."""
         with self._wake:
             self._stopped = True
+            self.interrupt.set()
             self._wake.notify_all()
 
     def set_hyperparameters(self, lr: float | None = None, momentum: float | None = None,
@@ -150,12 +159,23 @@ class Control:
             return changes
 
     def take_batch(self) -> bool:
-        """May the loop run one more batch now? Uses up one step of a step(n)."""
+        """May the loop run one more batch now? Uses up one step of a step(n), and arms the
+        interrupt flag for the batch."""
         with self._lock:
             if self._stopped or self._budget == 0:
                 return False
             if self._budget is not None:
                 self._budget -= 1
+            self.interrupt.clear()
+            return True
+
+    def arm(self) -> bool:
+        """Clear the interrupt flag for work a later pause may cut short (an evaluation); False,
+        and the flag left set, once stopped."""
+        with self._lock:
+            if self._stopped:
+                return False
+            self.interrupt.clear()
             return True
 
     def wait_while_paused(self, timeout: float | None = None) -> bool:

@@ -6,6 +6,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from cnnviz.engine.interrupt import InterruptFlag, Interrupted
 from cnnviz.engine.network import Network
 
 # Images per forward call in evaluation: big enough for fast GEMMs, small enough that one call
@@ -28,10 +29,12 @@ class Evaluation:
 
 def evaluate(network: Network, x: np.ndarray, y: np.ndarray,
              classes: int | Sequence | None = None, chunk: int = EVAL_CHUNK,
-             should_stop: Callable[[], bool] | None = None) -> Evaluation | None:
+             should_stop: Callable[[], bool] | None = None,
+             interrupt: InterruptFlag | None = None) -> Evaluation | None:
     """Loss, accuracy, confusion matrix and misclassified indices over (x, y), in inference
-    mode, `chunk` images per forward pass. `should_stop` is asked between chunks; when it says
-    yes the evaluation is abandoned and None returned (stop must not wait for a full test set)."""
+    mode, `chunk` images per forward pass. `should_stop` is asked between chunks and `interrupt`
+    within them; either abandons the evaluation and returns None (stop must not wait for a full
+    test set)."""
     classes = network.classes if classes is None else classes
     count = classes if isinstance(classes, int) else len(classes)
     confusion = np.zeros((count, count), np.int64)
@@ -40,7 +43,10 @@ def evaluate(network: Network, x: np.ndarray, y: np.ndarray,
         if should_stop is not None and should_stop():
             return None
         xb, yb = x[start:start + chunk], y[start:start + chunk]
-        outputs = network.forward(xb, training=False)
+        try:
+            outputs = network.forward(xb, training=False, interrupt=interrupt)
+        except Interrupted:
+            return None
         total_loss += network.loss_fn(outputs, yb)[0] * len(xb)
         predicted = outputs.argmax(axis=1)
         np.add.at(confusion, (yb, predicted), 1)

@@ -11,6 +11,7 @@ import numpy as np
 from cnnviz.data.augment import Augmentation
 from cnnviz.data.batches import minibatches
 from cnnviz.data.dataset import Dataset
+from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
 from cnnviz.training.control import Changes, Control, make_optimizer
@@ -66,9 +67,11 @@ class TrainingRun:
         self.rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(2,)))
         self.subset = eval_subset(dataset, config.eval_subset, config.seed)
         self.batches = None  # the epoch's batch iterator; None: start a new one
+        self.unfinished: tuple[np.ndarray, np.ndarray] | None = None  # a batch cut short
         self.epoch_images, self.epoch_done = 0, False
         self.progress = Progress()
         self.pending_eval: str | None = None  # "subset" or "full"
+        self.eval_waits = False  # a pause cut the pending evaluation short: it waits for resume
         self.probe: np.ndarray | None = None
         self.message, self.message_shown = "", True
         self.diverged, self.show_soon = False, False
@@ -85,13 +88,15 @@ class TrainingRun:
             if control.stopped:
                 yield self._snapshot("stopped")
                 return self.network
-            if self.pending_eval:
+            if self.pending_eval and not (self.eval_waits and control.paused):
                 self._evaluate()
             if control.take_batch():
                 if shown_pause:  # time spent paused is not training time
                     shown_pause = False
                     self.progress.restart_clock()
                 good = self._train_batch()
+                if good is None:
+                    continue  # cut short by a pause or stop: see to it at the top
                 if self.epoch_images >= len(self.dataset.train_x) and self._end_epoch():
                     yield self._snapshot("finished")
                     return self.network
@@ -113,12 +118,18 @@ class TrainingRun:
                         sleep = self.config.idle_timeout
                 control.wait_while_paused(sleep)
 
-    def _train_batch(self) -> bool:
-        """One batch; False when it diverged (and the last good weights are back)."""
+    def _train_batch(self) -> bool | None:
+        """One batch; False when it diverged (and the last good weights are back), None when a
+        pause or stop cut it short (the weights are untouched; the batch is run again next)."""
         if self.epoch_done:  # counted only now, so the snapshot at an epoch's end names it
             self.progress.epoch, self.epoch_done = self.progress.epoch + 1, False
-        x, y = self._next_batch()
-        result = self.network.train_step(x, y, self.optimizer)
+        x, y = self.unfinished or self._next_batch()
+        self.unfinished = None
+        try:
+            result = self.network.train_step(x, y, self.optimizer, self.control.interrupt)
+        except Interrupted:
+            self.unfinished = (x, y)
+            return None
         progress = self.progress
         progress.count_batch(len(y))
         self.epoch_images += len(y)
@@ -193,7 +204,7 @@ class TrainingRun:
         if changes.probe_changed:
             self._set_probe(changes.probe)
         if changes.evaluate:
-            self.pending_eval = "full"
+            self.pending_eval, self.eval_waits = "full", False
         if changes.spec is not None:
             self._rebuild(changes.spec)
         self.show_soon = self.show_soon or bool(changes)
@@ -228,12 +239,15 @@ class TrainingRun:
         kind, self.pending_eval = self.pending_eval, None
         index, x, y = (self.subset if kind == "subset" else
                        (None, self.dataset.test_x, self.dataset.test_y))
-        if len(x) == 0:
+        if len(x) == 0 or not self.control.arm():
             return
         result = evaluate(self.network, x, y, self.dataset.num_classes, self.config.eval_chunk,
-                          should_stop=lambda: self.control.stopped)
-        if result is None:
-            return  # stopped half way
+                          should_stop=lambda: self.control.stopped,
+                          interrupt=self.control.interrupt)
+        if result is None:  # stopped, or paused half way: then it runs again on resume
+            self.pending_eval, self.eval_waits = self.pending_eval or kind, True
+            return
+        self.eval_waits = False
         wrong = result.misclassified if index is None else index[result.misclassified]
         self.progress.record_evaluation(Evaluation(result.loss, result.accuracy,
                                                    result.confusion, wrong))

@@ -457,3 +457,73 @@ def test_control_budget_and_waiting():
     control.stop()
     assert control.stopped and not control.paused and not control.take_batch()
     assert control.wait_while_paused(5) is True
+
+
+# ---- pause and stop cut the batch under way short ----------------------------------------------
+
+def pause_during_batch(network, control, on_call):
+    """Make the network's on_call-th training step see a pause arrive while it runs."""
+    original, calls = network.train_step, []
+
+    def train_step(x, labels, optimizer, interrupt=None):
+        calls.append(len(labels))
+        if len(calls) == on_call:
+            control.pause()  # as the GUI thread would, mid-batch
+        return original(x, labels, optimizer, interrupt)
+
+    network.train_step = train_step
+    return calls
+
+
+def test_a_pause_mid_batch_abandons_it_and_resume_runs_it_again(shapes, control):
+    """The abandoned batch leaves no trace: after resuming, the weights are bit for bit those of
+    a run that was never paused."""
+    reference, plain = start(shapes, Control(), seed=4)
+    take(plain, 5)
+    network, run = start(shapes, control, seed=4)
+    calls = pause_during_batch(network, control, on_call=3)
+    take(run, 2)
+    paused = next(run)
+    assert paused.state == "paused" and paused.step == 2 and len(calls) == 3
+    control.resume()
+    assert [s.step for s in take(run, 3)] == [3, 4, 5]
+    assert same_weights(weights(network), weights(reference))
+
+
+def test_a_stop_mid_batch_ends_the_loop_without_finishing_the_batch(shapes, control):
+    network, run = start(shapes, control)
+    original = network.train_step
+    take(run, 2)
+    before = weights(network)
+
+    def stopped_mid_batch(x, labels, optimizer, interrupt=None):
+        control.stop()
+        return original(x, labels, optimizer, interrupt)
+
+    network.train_step = stopped_mid_batch
+    last = next(run)
+    assert last.state == "stopped" and last.step == 2
+    assert same_weights(weights(network), before)
+
+
+def test_a_pause_mid_evaluation_defers_it_until_resume(shapes, control):
+    network, run = start(shapes, control, eval_chunk=50)
+    next(run)
+    control.pause()
+    assert next(run).state == "paused"
+    original, calls = network.forward, []
+
+    def forward(x, training=False, interrupt=None):
+        calls.append(interrupt)
+        if len(calls) == 2:
+            control.pause()  # a second pause click, arriving while the evaluation runs
+        return original(x, training, interrupt)
+
+    network.forward = forward
+    control.request_evaluation()
+    answer = next(run)  # cut short after its first chunk: no evaluation yet, still paused
+    assert answer.state == "paused" and answer.evaluated_images == 0 and len(calls) == 2
+    assert calls[0] is control.interrupt  # evaluations are interruptible, the probe is not
+    control.resume()
+    evaluated = next(run)
+    assert evaluated.evaluated_images == 200 and evaluated.step == 2
