@@ -1,4 +1,7 @@
-"""GUI tests run offscreen; a test that leaves a thread running fails (as napari's conftest)."""
+"""GUI tests run offscreen; a test that leaves a thread running fails (as napari's conftest).
+Shared by the GUI tests: the `window` fixture (the main window, errors collected in
+window.errors) and `train_until` (a fixture giving the helper that trains the window's network
+to a step)."""
 import os
 import threading
 
@@ -16,3 +19,32 @@ def no_thread_left_running():
             and not t.daemon]
     assert not left, f"threads left running: {[t.name for t in left]}"
     assert not running_threads(), "a training thread was left running"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from cnnviz.app.main_window import MainWindow
+    errors = []
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    win = MainWindow(settings=settings, show_error=lambda title, text: errors.append((title, text)))
+    win.errors = errors
+    qtbot.addWidget(win)
+    win.resize(1400, 850)
+    win.show()
+    yield win
+    win.close()
+
+
+def _train_until(qtbot, win, steps, timeout=60000):
+    if win.session.control.paused:
+        win.train_action.trigger()
+    qtbot.waitUntil(lambda: win.session.latest is not None and win.session.latest.step >= steps,
+                    timeout=timeout)
+
+
+@pytest.fixture
+def train_until():
+    """train_until(qtbot, win, steps, timeout=60000): press Train if paused, wait for the step."""
+    return _train_until

@@ -8,27 +8,7 @@ from PySide6.QtCore import QSettings
 from cnnviz.app.main_window import MainWindow
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    errors = []
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = MainWindow(settings=settings, show_error=lambda title, text: errors.append((title, text)))
-    win.errors = errors
-    qtbot.addWidget(win)
-    win.resize(1400, 850)
-    win.show()
-    yield win
-    win.close()
-
-
-def train_until(qtbot, win, steps, timeout=60000):
-    if win.session.control.paused:
-        win.train_action.trigger()
-    qtbot.waitUntil(lambda: win.session.latest is not None and win.session.latest.step >= steps,
-                    timeout=timeout)
-
-
-def test_train_by_pressing_the_button(qtbot, window):
+def test_train_by_pressing_the_button(qtbot, window, train_until):
     assert window.train_action.text() == "Train"
     window.input.random_test_image()
     train_until(qtbot, window, 60)
@@ -85,7 +65,7 @@ def test_invalid_edit_disables_train_and_fixing_enables_it(qtbot, window):
     assert window.train_action.isEnabled()
 
 
-def test_architecture_edit_during_training_keeps_unchanged_weights(qtbot, window):
+def test_architecture_edit_during_training_keeps_unchanged_weights(qtbot, window, train_until):
     train_until(qtbot, window, 10)
     window.train_action.trigger()
     qtbot.waitUntil(lambda: window.session.latest.state == "paused", timeout=10000)
@@ -101,7 +81,8 @@ def test_architecture_edit_during_training_keeps_unchanged_weights(qtbot, window
     assert window.session.network.layers[0].weight.value.shape == first_conv.shape
 
 
-def test_save_export_and_reload_give_the_same_predictions(qtbot, window, tmp_path, qapp):
+def test_save_export_and_reload_give_the_same_predictions(qtbot, window, tmp_path, qapp,
+                                                          train_until):
     train_until(qtbot, window, 20)
     assert window.save_model(str(tmp_path / "m.cnnviz"))
     assert window.export("onnx", str(tmp_path / "m.onnx"))
@@ -123,7 +104,7 @@ def test_save_export_and_reload_give_the_same_predictions(qtbot, window, tmp_pat
                                rtol=1e-4, atol=1e-4 * np.abs(before).max())
 
 
-def test_bad_files_and_missing_dataset_show_errors(qtbot, window, tmp_path):
+def test_bad_files_and_missing_dataset_show_errors(qtbot, window, tmp_path, train_until):
     (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     (tmp_path / "bad.cnnviz").write_bytes(b"PK\x03\x04 not really")
     assert not window.input.open_file(str(tmp_path / "bad.png"))
