@@ -1,24 +1,37 @@
 """The Evaluation pane: the latest test evaluation's confusion matrix (rows the true class,
 columns the predicted one), and a strip of the test images behind a clicked cell; clicking one
-of those images offers it as the probe (image_chosen)."""
+of those images offers it as the probe (image_chosen).
+
+The matrix fits a narrow dock: `_fit` shares the table's width between the class names and the
+counts (names first up to a share, then the counts' font shrinks a little), and the headers
+draw each name whole when it fits, otherwise elided with "…" and the whole name in the tooltip.
+Column names that do not fit across a column are turned 90 degrees."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetrics, QIcon, QImage, QPainter, QPalette,
+                           QPixmap)
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QListView,
-                               QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QStyle, QStyleOptionHeader,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 MAX_SHOWN = 100      # thumbnails in the strip at most
 THUMB = 56           # thumbnail size in pixels
 INDEX_ROLE = Qt.ItemDataRole.UserRole
+PAD = 4              # pixels of room at each end of a class name in a header
+NAMES_SHARE = 0.3    # the names may take this share of the width when the counts then still fit
+SQUEEZE = 0.8        # ... at this fraction of their font size at the least
+SMALLEST_POINTS = 6  # the counts' font never shrinks below this (a scroll bar comes instead)
 
 CORRECT = QColor(40, 100, 200)     # the diagonal: right answers
 WRONG = QColor(210, 60, 40)        # everything else: mistakes
 EMPTY = QColor(250, 250, 250)
 ZERO_TEXT = QColor(175, 175, 175)
 
+NO_EVALUATION = "No evaluation yet: the matrix fills in after the first test."
 TOOLTIP = ("Confusion matrix of the latest test evaluation: each row is the true class of the test "
            "images, each column the class the network predicted. The blue diagonal counts right "
            "answers, red cells count mistakes. Click a cell to see its images.")
@@ -39,6 +52,79 @@ class VerticalLabel(QWidget):
         painter.translate(0, self.height())
         painter.rotate(-90)
         painter.drawText(0, 0, self.height(), self.width(), Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+class ClassHeader(QHeaderView):
+    """Class names along one side of the matrix, never clipped: a name is drawn whole when it
+    fits and elided with "…" otherwise (its header item's tooltip holds the whole name). The
+    column header turns its names 90 degrees (`rotated`) when they do not fit across a column.
+    The pane sets the header's depth (the row header's width, the column header's height)."""
+
+    def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None):
+        super().__init__(orientation, parent)
+        self.rotated = False
+        self.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.setSectionsClickable(False)
+        self.setHighlightSections(False)
+
+    def name(self, logical: int) -> str:
+        model = self.model()
+        value = None if model is None else model.headerData(logical, self.orientation())
+        return "" if value is None else str(value)
+
+    def room(self, logical: int) -> int:
+        """Pixels the name of section `logical` may run along."""
+        if self.orientation() == Qt.Orientation.Vertical:
+            length = self.width()
+        elif self.rotated:
+            length = self.height()
+        else:
+            length = self.sectionSize(logical)
+        return max(0, length - 2 * PAD)
+
+    def shown_text(self, logical: int) -> str:
+        """The name as it is drawn: whole, or elided to fit its room."""
+        return self.fontMetrics().elidedText(self.name(logical), Qt.TextElideMode.ElideRight,
+                                             self.room(logical))
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
+        option = QStyleOptionHeader()
+        self.initStyleOptionForIndex(option, logical)
+        option.rect, option.text = rect, ""
+        painter.save()
+        self.style().drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
+        painter.setFont(self.font())
+        align = Qt.AlignmentFlag.AlignVCenter
+        if self.rotated:  # reads bottom to top, starting next to the cells
+            painter.translate(rect.left(), rect.top() + rect.height())
+            painter.rotate(-90)
+            area = QRect(PAD, 0, rect.height() - 2 * PAD, rect.width())
+            align |= Qt.AlignmentFlag.AlignLeft
+        else:
+            area = rect.adjusted(PAD, 0, -PAD, 0)
+            align |= (Qt.AlignmentFlag.AlignRight if self.orientation() == Qt.Orientation.Vertical
+                      else Qt.AlignmentFlag.AlignHCenter)
+        painter.drawText(area, align, self.shown_text(logical))
+        painter.restore()
+
+
+class ConfusionTable(QTableWidget):
+    """The matrix; `resized` lets the pane share out the new room."""
+    resized = Signal()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
+
+
+def split_width(width: float, n: int, want: float, floor: float, count_w: float) -> float:
+    """The row header's width: the names' whole width (`want`) if the n counts fit beside it
+    at full size (`count_w` each); less down to a share of the width when they still fit
+    squeezed; never below `floor` (room for a few letters)."""
+    full = width - n * count_w
+    squeezed = min(width - n * count_w * SQUEEZE, width * NAMES_SHARE)
+    return min(want, max(full, squeezed, floor))
 
 
 def cell_colour(count: int, largest: int, diagonal: bool) -> QColor:
@@ -81,18 +167,19 @@ class EvaluationPane(QWidget):
         self.selected: tuple[int, int] | None = None
         self._shown_key = None  # which evaluation the table shows
 
-        self.title = QLabel("No evaluation yet: the matrix fills in after the first test.")
+        self.title = QLabel(NO_EVALUATION)
         self.title.setWordWrap(True)
-        self.table = QTableWidget(0, 0)
+        self.table = ConfusionTable(0, 0)
+        self.table.setHorizontalHeader(ClassHeader(Qt.Orientation.Horizontal, self.table))
+        self.table.setVerticalHeader(ClassHeader(Qt.Orientation.Vertical, self.table))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # No selection colour over the count colours: the clicked cell is shown in bold instead.
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            header.setSectionsClickable(False)
-        self.table.horizontalHeader().setMinimumSectionSize(36)
+        self.table.verticalHeader().setMinimumSectionSize(self.table.fontMetrics().height() + 4)
+        self.cell_font = QFont(self.table.font())
         self.table.cellClicked.connect(self._on_cell)
+        self.table.resized.connect(self._fit)
 
         predicted = QLabel("predicted class")
         predicted.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -123,6 +210,7 @@ class EvaluationPane(QWidget):
         self.strip.itemClicked.connect(self._on_image)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addLayout(grid, stretch=1)
         layout.addWidget(self.caption)
@@ -132,9 +220,17 @@ class EvaluationPane(QWidget):
 
     def set_classes(self, names) -> None:
         """Build the table for these class names (rows and columns in class order)."""
-        self._build(tuple(str(n) for n in names))
-        if self.snapshot is not None and self.snapshot.confusion.shape[0] == len(self.classes):
+        classes = tuple(str(n) for n in names)
+        if self.snapshot is not None and self.snapshot.confusion.shape[0] != len(classes):
+            self._forget()
+        self._build(classes)
+        if self.snapshot is not None:
             self._show()
+
+    def _forget(self) -> None:
+        """Drop the evaluation shown: it belongs to other classes or other test images."""
+        self.snapshot = self._shown_key = None
+        self.title.setText(NO_EVALUATION)
 
     def _build(self, classes: tuple[str, ...]) -> None:
         self.classes = classes
@@ -143,8 +239,14 @@ class EvaluationPane(QWidget):
         self.table.setRowCount(n)
         self.table.setColumnCount(n)
         self.table.setVerticalHeaderLabels(list(classes))
-        # A long name wraps onto two lines so the columns can stay narrow.
-        self.table.setHorizontalHeaderLabels([name.replace(" ", "\n", 1) for name in classes])
+        self.table.setHorizontalHeaderLabels(list(classes))
+        for i, name in enumerate(classes):
+            self.table.verticalHeaderItem(i).setToolTip(
+                f"True class {i}: {name}. This row counts the test images of {name}, by the "
+                "class the network took them for.")
+            self.table.horizontalHeaderItem(i).setToolTip(
+                f"Predicted class {i}: {name}. This column counts the test images the network "
+                f"took for {name}, by their true class.")
         for row in range(n):
             for col in range(n):
                 item = QTableWidgetItem("")
@@ -153,13 +255,21 @@ class EvaluationPane(QWidget):
         self.selected = None
         self.strip.clear()
         self.caption.setText("Click a cell to see its test images.")
+        self._fit()
 
     def set_test_images(self, x: np.ndarray | None) -> None:
         self.test_x = x
         self._refresh_strip()
 
     def set_test_labels(self, y: np.ndarray | None) -> None:
-        self.test_y = None if y is None else np.asarray(y)
+        """The test set's labels; new ones (another dataset) drop the evaluation shown and the
+        predictions, which were made on other images."""
+        old, self.test_y = self.test_y, None if y is None else np.asarray(y)
+        if old is not None and self.test_y is not old and not (
+                self.test_y is not None and np.array_equal(old, self.test_y)):
+            self.predictions = None
+            self._forget()
+            self._build(self.classes)
         self._refresh_strip()
 
     def set_predictions(self, pred: np.ndarray | None) -> None:
@@ -186,11 +296,89 @@ class EvaluationPane(QWidget):
     def _show(self) -> None:
         snapshot = self.snapshot
         self._fill(snapshot.confusion)
+        self._fit()  # the largest count may have another number of digits
         accuracy = ("" if snapshot.test_accuracy is None
                     else f": {100 * snapshot.test_accuracy:.1f}% correct")
         self.title.setText(f"Test evaluation at step {snapshot.evaluation_step} on "
                            f"{snapshot.evaluated_images} images{accuracy}.")
         self._refresh_strip()
+
+    def _fit(self) -> None:
+        """Share the table's room between the class names and the counts, so that nothing is
+        clipped: see split_width for the width; a column header of turned names gets what the
+        rows leave of the height, within the same bounds. Called on every resize and whenever
+        the names or the counts change."""
+        n, table = len(self.classes), self.table
+        if n == 0:
+            return
+        rows, cols = table.verticalHeader(), table.horizontalHeader()
+        metrics = rows.fontMetrics()
+        # +2: elidedText wants a pixel or two more than the rounded advance of a name
+        want = max(metrics.horizontalAdvance(name) for name in self.classes) + 2 * PAD + 2
+        floor = min(want, 3 * metrics.averageCharWidth() + metrics.horizontalAdvance("…")
+                    + 2 * PAD)
+        count_w = self._count_width(table.font())
+        frame = 2 * table.frameWidth()
+        bar = table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, table)
+        row_h = rows.minimumSectionSize()
+        for scroll_bar in (False, True):  # a vertical scroll bar when the rows do not fit
+            width = table.width() - frame - (bar if scroll_bar else 0)
+            height = table.height() - frame
+            names_w = math.floor(split_width(width, n, want, floor, count_w))
+            cell_w = (width - names_w) // n
+            rotated = want > cell_w
+            if rotated:
+                depth = math.floor(split_width(height, n, want, floor, row_h))
+            else:
+                depth = metrics.height() + 2 * PAD
+            if scroll_bar or height - depth >= n * row_h:
+                break
+        # The counts' font shrinks until the largest count fits a column, down to a smallest
+        # size; below that the columns keep the width it needs and a scroll bar comes instead.
+        font = QFont(table.font())
+        needed = self._count_width(font)
+        while needed > cell_w and font.pointSizeF() > SMALLEST_POINTS:
+            font.setPointSizeF(max(SMALLEST_POINTS, font.pointSizeF() - 0.25))
+            needed = self._count_width(font)
+        self.cell_font = font
+        cols.setMinimumSectionSize(needed)
+        cols.rotated = rotated
+        rows.setFixedWidth(names_w)
+        cols.setFixedHeight(depth)
+        self._apply_fonts()
+        table.updateGeometries()
+        cols.viewport().update()
+        rows.viewport().update()
+
+    def _cell_margin(self) -> int:
+        """Pixels of a cell not available to its text: the item view's text margins, the grid
+        line, and two that elidedText wants beyond a text's rounded advance."""
+        style = self.table.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        return 2 * margin + 1 + 2
+
+    def _count_width(self, font: QFont) -> int:
+        """The width a column needs for the largest count (at least two digits) in this font,
+        made bold (as the clicked cell is)."""
+        largest = 0 if self.snapshot is None else int(self.snapshot.confusion.max(initial=0))
+        bold = QFont(font)
+        bold.setBold(True)
+        digits = "0" * max(2, len(str(largest)))
+        return QFontMetrics(bold).horizontalAdvance(digits) + self._cell_margin()
+
+    def _apply_fonts(self) -> None:
+        for row in range(self.table.rowCount()):
+            for col in range(self.table.columnCount()):
+                item = self.table.item(row, col)
+                if item is not None:
+                    item.setFont(self._font_for((row, col)))
+
+    def _font_for(self, cell: tuple[int, int]) -> QFont:
+        font = QFont(self.cell_font)
+        chosen = cell == self.selected
+        font.setBold(chosen)
+        font.setUnderline(chosen)
+        return font
 
     def _fill(self, confusion: np.ndarray) -> None:
         largest = int(confusion.max()) if confusion.size else 0
@@ -212,25 +400,22 @@ class EvaluationPane(QWidget):
     # ---- the strip of images ---------------------------------------------------------------
 
     def _on_cell(self, row: int, col: int) -> None:
-        self._mark(self.selected, False)
-        self.selected = (row, col)
-        self._mark(self.selected, True)
+        previous, self.selected = self.selected, (row, col)
+        self._mark(previous)
+        self._mark(self.selected)
         self._refresh_strip()
         self.cell_clicked.emit(row, col)
 
-    def _mark(self, cell: tuple[int, int] | None, on: bool) -> None:
+    def _mark(self, cell: tuple[int, int] | None) -> None:
         item = None if cell is None else self.table.item(*cell)
         if item is not None:
-            font = item.font()
-            font.setBold(on)
-            font.setUnderline(on)
-            item.setFont(font)
+            item.setFont(self._font_for(cell))
 
     def _on_image(self, item: QListWidgetItem) -> None:
         self.image_chosen.emit(int(item.data(INDEX_ROLE)))
 
     def cell_images(self, row: int, col: int) -> tuple[np.ndarray, str]:
-        """(test indices to show for a cell, a note on how they were found)."""
+        """(test indices to show for a cell, a sentence on how they were found or "")."""
         labels = self.test_y
         if labels is None or self.snapshot is None:
             return np.zeros(0, np.int64), "No test labels were given."
@@ -243,10 +428,11 @@ class EvaluationPane(QWidget):
             wrong[self.snapshot.misclassified[self.snapshot.misclassified < len(labels)]] = True
         if row == col:
             note = ("" if self.snapshot.evaluated_images >= len(labels) else
-                    " (this evaluation used a subset, so some were not tested)")
+                    "This evaluation used a subset of the test images, so some of these were "
+                    "not tested.")
             return np.flatnonzero(true & ~wrong), note
         return (np.flatnonzero(true & wrong),
-                f" The predicted class of each image is not known here, so these are all "
+                f"The predicted class of each image is not known here, so these are all "
                 f"misclassified '{self.classes[row]}' images, whatever they were taken for.")
 
     def _refresh_strip(self) -> None:
@@ -264,10 +450,8 @@ class EvaluationPane(QWidget):
         if len(indices) > shown:
             text += f" of {len(indices)}"
         text += "."
-        if row == col and note:
-            text = text[:-1] + note + "."
-        elif note:
-            text += note
+        if note:
+            text += " " + note
         if shown:
             text += " Click an image to make it the probe."
         self.strip.clear()
