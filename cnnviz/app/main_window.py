@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog,
                                QLabel, QMainWindow, QMessageBox, QSpinBox, QWidget)
 
+from cnnviz.app.download_dialog import DatasetDownloads, show_datasets
 from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes.curves import CurvesPane
 from cnnviz.app.panes.evaluation import EvaluationPane
@@ -80,14 +81,19 @@ class MainWindow(QMainWindow):
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
         self.evaluation.image_chosen.connect(self._choose_test_image)
+        # What is under the mouse in the network view, in the status bar as well.
+        self._hover_text = ""
+        self.network_view.hovered.connect(self._show_hover)
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
         bar.setObjectName("Training")
         self.dataset_box = QComboBox()
-        self.dataset_box.addItems(list(catalog.CATALOG))
+        show_datasets(self.dataset_box)  # item data: the name; text: "cifar10 (download 170 MB)"
         self.dataset_box.setToolTip("The images the network learns from.")
-        self.dataset_box.activated.connect(lambda _: self.load_dataset(self.dataset_box.currentText()))
+        self.downloads = DatasetDownloads(self)
+        self.dataset_box.activated.connect(
+            lambda i: self.load_dataset(self.dataset_box.itemData(i), download=True))
         self.arch_box = QComboBox()
         self.arch_box.addItems(builtin_names())
         self.arch_box.setToolTip("A built-in network to start from; edit it in the Architecture pane.")
@@ -168,15 +174,20 @@ class MainWindow(QMainWindow):
 
     # ---- dataset, architecture, session ---------------------------------------------------
 
-    def load_dataset(self, name: str, arch: str | None = None) -> bool:
+    def load_dataset(self, name: str, arch: str | None = None, download: bool = False) -> bool:
+        """Load a dataset and start a session on it. With download (the chooser), a dataset not
+        on this machine is offered for download first; the previous one stays if it is not got."""
         try:
+            if download and not self.downloads.ensure(name):
+                show_datasets(self.dataset_box, self.dataset_name)
+                return False
             data = catalog.load(name)
         except DataError as exc:
             self.show_error("Dataset not available", str(exc))
-            self.dataset_box.setCurrentText(self.dataset_name)
+            show_datasets(self.dataset_box, self.dataset_name)
             return False
         self.dataset, self.dataset_name = data, name
-        self.dataset_box.setCurrentText(name)
+        show_datasets(self.dataset_box, name)
         info = catalog.info(name)
         self.input.configure(data.input_shape[0], tuple(data.input_shape[1:]), info.digit_like,
                              list(data.classes))
@@ -277,6 +288,15 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.control.set_probe(probe)
 
+    def _show_hover(self, text: str) -> None:
+        """The value under the mouse; leaving takes it away, but not another message."""
+        bar = self.statusBar()
+        if text:
+            bar.showMessage(text)
+        elif bar.currentMessage() == self._hover_text:
+            bar.clearMessage()
+        self._hover_text = text
+
     def _choose_test_image(self, index: int) -> None:
         self.input.show_test_image(index)
 
@@ -355,7 +375,7 @@ class MainWindow(QMainWindow):
             return False
         name = model.dataset.get("name", self.dataset_name)
         if name != self.dataset_name and name in catalog.CATALOG:
-            if not self.load_dataset(name):
+            if not self.load_dataset(name, download=True):
                 return False
         if tuple(model.network.input_shape) != tuple(self.dataset.input_shape):
             self.show_error("Open model", f"{path} takes other images than {self.dataset.name}")

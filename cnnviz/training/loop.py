@@ -4,6 +4,7 @@ between batches, so the loop runs the same under plain pytest as on the app's wo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator
 
 import numpy as np
@@ -65,7 +66,6 @@ class TrainingRun:
         self.optimizer = self._new_optimizer()
         # Stream 2 of the seed, as fit.py: 0 and 1 are the network's initial weights and dropout.
         self.rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(2,)))
-        self.subset = eval_subset(dataset, config.eval_subset, config.seed)
         self.batches = None  # the epoch's batch iterator; None: start a new one
         self.unfinished: tuple[np.ndarray, np.ndarray] | None = None  # a batch cut short
         self.epoch_images, self.epoch_done = 0, False
@@ -78,6 +78,12 @@ class TrainingRun:
         self.weights_step = 0  # the step the current weights come from (restores go back)
         self.checkpoint = Checkpoint(network, 0)
         self.pacer = Pacer(config.snapshot_every, config.snapshot_seconds, config.max_snapshot_hz)
+
+    @cached_property
+    def subset(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The test images of periodic evaluations: taken on the worker thread when first
+        needed, so that creating a run (Reset in the app) stays quick."""
+        return eval_subset(self.dataset, self.config.eval_subset, self.config.seed)
 
     # ---- the loop -----------------------------------------------------------------------------
 

@@ -425,6 +425,10 @@ class NetworkView(QWidget):
 
     def set_network(self, summary) -> None:
         """Build every column for this network (once); data arrives with update_snapshot."""
+        if summary == self.summary:  # the same architecture (Reset): keep the columns, not the data
+            for column in self.columns:
+                column.blank()
+            return
         self.scene.clear()
         self.columns, self.summary, self._x = [], summary, 0.0
         channels = summary.input[0]
