@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SYSTEM_DEBS := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 \
 	libxkbcommon0 libgomp1
 
-.PHONY: run test bench system-deps venv clean
+.PHONY: run test bench screenshots system-deps venv clean
 
 run: venv
 	$(VENV)/bin/cnnviz
@@ -16,6 +16,10 @@ test: venv
 
 bench: venv
 	$(VENV)/bin/cnnviz bench --vs-torch
+
+# The main window before and after training, into assets/screenshots/ (shown in the README).
+screenshots: venv
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
 
 venv: $(VENV)/.installed
 

@@ -1,0 +1,109 @@
+"""Render the main window into assets/screenshots/ (`make screenshots`):
+
+- before-training.png: Shapes and the default network, a test image as the probe, random weights;
+- shapes-trained.png: after 20 s of training on Shapes, with a circle drawn on the canvas;
+- fashion-mnist.png: fashion-2conv after 30 s on Fashion-MNIST, if it is installed.
+
+    python scripts/screenshots.py [--out assets/screenshots] [--seconds 20]
+
+Runs offscreen unless a display is set. The window is drawn with the mouse events a user makes
+(the circle goes through the canvas's own mouse handlers), so what you see is what a user gets.
+"""
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from cnnviz.app.main_window import MainWindow  # noqa: E402
+from cnnviz.data import catalog  # noqa: E402
+
+SIZE = (1600, 1000)
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def draw_circle(win: MainWindow) -> None:
+    canvas = win.input.canvas
+    centre_x, centre_y = canvas.width() / 2, canvas.height() / 2
+    radius = 0.28 * min(canvas.width(), canvas.height())
+    points = [QPoint(round(centre_x + radius * math.cos(a)), round(centre_y + radius * math.sin(a)))
+              for a in (2 * math.pi * i / 48 for i in range(49))]
+    QTest.mousePress(canvas, Qt.LeftButton, Qt.NoModifier, points[0])
+    for point in points[1:]:
+        QTest.mouseMove(canvas, point)
+    QTest.mouseRelease(canvas, Qt.LeftButton, Qt.NoModifier, points[-1])
+
+
+def train_for(win: MainWindow, seconds: float) -> None:
+    win.train_action.trigger()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        wait(100)
+    win.train_action.trigger()  # pause, so the picture shows one settled state
+    wait(1500)
+
+
+def save(win: MainWindow, path: Path) -> None:
+    wait(300)
+    win.grab().save(str(path))
+    latest = win.session.latest
+    print(f"{path}: step {latest.step if latest else 0}, test accuracy "
+          f"{latest.test_accuracy if latest and latest.test_accuracy is not None else '-'}")
+
+
+def open_window(settings_dir: str) -> MainWindow:
+    settings = QSettings(os.path.join(settings_dir, "settings.ini"), QSettings.IniFormat)
+    win = MainWindow(settings=settings,
+                     show_error=lambda title, text: sys.exit(f"{title}: {text}"))
+    win.resize(*SIZE)
+    win.show()
+    wait(500)
+    return win
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default="assets/screenshots")
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    with tempfile.TemporaryDirectory() as settings_dir:
+        win = open_window(settings_dir)
+        win.input.show_test_image(0)
+        wait(1500)
+        save(win, out / "before-training.png")
+        win.input.clear()
+        draw_circle(win)
+        train_for(win, args.seconds)
+        save(win, out / "shapes-trained.png")
+        win.close()
+
+        if catalog.info("fashion-mnist").locate() is None:
+            print("Fashion-MNIST is not installed: no fashion-mnist.png (see `cnnviz datasets`)")
+        else:
+            win = open_window(settings_dir)
+            win.load_dataset("fashion-mnist", "fashion-2conv")
+            win.input.show_test_image(0)
+            train_for(win, args.seconds * 1.5)
+            save(win, out / "fashion-mnist.png")
+            win.close()
+    app.processEvents()
+
+
+if __name__ == "__main__":
+    main()
