@@ -53,7 +53,12 @@ def train_for(win: MainWindow, seconds: float) -> None:
     while time.perf_counter() < end:
         wait(100)
     win.train_action.trigger()  # pause, so the picture shows one settled state
-    wait(1500)
+    win.evaluate_action.trigger()  # and the confusion matrix of these weights, on all test images
+    done = time.perf_counter() + 60
+    while win.session.latest.evaluation_step != win.session.latest.step and \
+            time.perf_counter() < done:
+        wait(100)
+    wait(500)
 
 
 def save(win: MainWindow, path: Path) -> None:

@@ -112,6 +112,11 @@ class MainWindow(QMainWindow):
         self.reset_action = bar.addAction("Reset", self.reset)
         self.reset_action.setShortcut(QKeySequence("Ctrl+R"))
         self.reset_action.setToolTip("Start again from new random weights (Ctrl+R)")
+        self.evaluate_action = bar.addAction("Test", self.evaluate_now)
+        self.evaluate_action.setShortcut(QKeySequence("T"))
+        self.evaluate_action.setToolTip("Measure the accuracy on the whole test set now (T); "
+                                        "it is also measured every 200 steps on 1000 test images, "
+                                        "and on all of them after each epoch")
         bar.addSeparator()
         self.lr = self._spin(QDoubleSpinBox(), 1e-5, 10.0, 0.02, "learning rate", decimals=5)
         self.momentum = self._spin(QDoubleSpinBox(), 0.0, 0.99, 0.9, "momentum", decimals=2)
@@ -259,6 +264,11 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.editor.is_valid():
             self.session.control.step(1)
             self._show_running(False)
+
+    def evaluate_now(self) -> None:
+        if self.session is not None:
+            self.session.control.request_evaluation()
+            self.statusBar().showMessage("Testing on the whole test set…", 3000)
 
     def reset(self) -> None:
         if self.spec is not None and self.editor.is_valid():

@@ -1,0 +1,29 @@
+"""The main window's status bar and its Test action: what the mouse is over in the network view
+shows in the status bar, and Test measures the whole test set now, even while paused."""
+
+
+def test_hover_text_reaches_the_status_bar_and_leaves_other_messages(qtbot, window):
+    bar = window.statusBar()
+    window.network_view.hovered.emit("conv 3x3 · ch 2 · (4, 5) = 0.25")
+    assert bar.currentMessage() == "conv 3x3 · ch 2 · (4, 5) = 0.25"
+    window.network_view.hovered.emit("")
+    assert bar.currentMessage() == ""
+    bar.showMessage("Download of MNIST cancelled.")
+    window.network_view.hovered.emit("")  # the mouse leaving must not wipe another message
+    assert bar.currentMessage() == "Download of MNIST cancelled."
+
+
+def test_test_action_evaluates_the_whole_test_set_while_paused(qtbot, window):
+    session = window.session
+    qtbot.waitUntil(lambda: session.latest is not None, timeout=20000)
+    assert session.control.paused and session.latest.evaluated_images == 0
+    window.evaluate_action.trigger()
+    qtbot.waitUntil(lambda: session.latest.evaluated_images == len(window.dataset.test_x),
+                    timeout=30000)
+    latest = session.latest
+    assert latest.step == 0 and latest.evaluation_step == 0
+    assert latest.confusion.sum() == len(window.dataset.test_x)
+    table = window.evaluation.table  # the pane shows this evaluation
+    shown = sum(int(table.item(r, c).text() or 0) for r in range(table.rowCount())
+                for c in range(table.columnCount()))
+    assert shown == len(window.dataset.test_x)
