@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         evaluation = self._dock("Evaluation", self.evaluation, Qt.BottomDockWidgetArea,
                                 "Which test images the network gets right and wrong, by class.")
         self.splitDockWidget(curves, evaluation, Qt.Horizontal)
+        self.resizeDocks([curves], [360], Qt.Vertical)  # room for ten rows of the matrix
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
         self.evaluation.image_chosen.connect(self._choose_test_image)
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
         self.arch_box.activated.connect(lambda _: self.set_architecture(load_architecture(
             self.arch_box.currentText())))
         for label, widget in (("Dataset ", self.dataset_box), (" Network ", self.arch_box)):
-            bar.addWidget(QLabel(label))
+            bar.addWidget(self._label_for(label, widget))
             bar.addWidget(widget)
         bar.addSeparator()
         self.train_action = bar.addAction("Train", self.toggle_training)
@@ -129,7 +130,7 @@ class MainWindow(QMainWindow):
                                 "(takes effect at Reset)")
         for label, widget in ((" lr ", self.lr), (" momentum ", self.momentum),
                               (" batch ", self.batch), (" ", self.optimizer), (" ", self.augment)):
-            bar.addWidget(QLabel(label))
+            bar.addWidget(self._label_for(label, widget))
             bar.addWidget(widget)
         for widget in (self.lr, self.momentum, self.batch):
             widget.valueChanged.connect(self._hyperparameters_changed)
@@ -170,6 +171,13 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         self._action(view, "Clear canvas", self.input.clear, "Ctrl+L")
         self._action(view, "Reset layout", lambda: self.restoreState(self.default_layout))
+
+    @staticmethod
+    def _label_for(text: str, widget: QWidget) -> QLabel:
+        """The word in front of a toolbar control, with the control's tooltip."""
+        label = QLabel(text)
+        label.setToolTip(widget.toolTip())
+        return label
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = menu.addAction(text, slot)
