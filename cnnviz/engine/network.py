@@ -96,8 +96,30 @@ class Network:
         Parameter.grad. With input_grad, also returns the gradient with respect to the input
         (saliency); otherwise it stops at the first learnable layer. Raises Interrupted once
         `interrupt` is set (the gradients would be incomplete)."""
-        stop = 0 if input_grad else self._first_learnable
-        if input_grad and self._first_learnable < len(self.layers):
+        if input_grad:
+            return self.backward_to(dout, -1, interrupt)
+        self._backward(dout, self._first_learnable, False, interrupt)
+        return None
+
+    def backward_to(self, dout: np.ndarray, layer: int,
+                    interrupt: InterruptFlag | None = None) -> np.ndarray:
+        """The gradient with respect to layer `layer`'s output (taps[layer]; -1: the network's
+        input), backpropagated from `dout` through the layers after it, which fill their
+        Parameter.grad (earlier layers' grads are left as they were). Like backward, it uses
+        what the last forward pass kept (Grad-CAM takes the gradient of a class score with
+        respect to the last conv stage's maps this way)."""
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) \
+                or not -1 <= layer < len(self.layers):
+            raise ValueError(f"layer must be -1 (the input) to {len(self.layers) - 1}, "
+                             f"not {layer!r}")
+        return self._backward(dout, int(layer) + 1, True, interrupt).copy()  # buffers are reused
+
+    def _backward(self, dout: np.ndarray, stop: int, input_grad: bool,
+                  interrupt: InterruptFlag | None) -> np.ndarray | None:
+        """Run layers[stop:] backward; with input_grad the layer at `stop` returns its input
+        gradient even when it is the first learnable layer, whose input gradient training skips."""
+        toggle = input_grad and stop <= self._first_learnable < len(self.layers)
+        if toggle:
             self.layers[self._first_learnable].needs_input_grad = True
         try:
             with self._interruptible(interrupt) as flag:
@@ -106,9 +128,9 @@ class Network:
                     if flag:
                         raise Interrupted
         finally:
-            if self._first_learnable < len(self.layers):
+            if toggle:
                 self.layers[self._first_learnable].needs_input_grad = False
-        return dout.copy() if input_grad else None  # the layer's buffer is reused next pass
+        return dout
 
     def loss(self, x: np.ndarray, labels: np.ndarray, training: bool = False,
              interrupt: InterruptFlag | None = None):
