@@ -180,6 +180,10 @@ class Dense(Layer):
         numpy's own call, which picks matrix-vector routines (OpenBLAS's GEMM is 9x slower on a
         single row)."""
         n = len(self._x)
+        if n == 1 and trans_a:
+            # The weight gradient of one image is an outer product: OpenBLAS's GEMM with an inner
+            # dimension of 1 is ~10x slower than this broadcast (the same single rounding).
+            return np.multiply(a.T, b, out=out)
         if n < self.GEMM_MIN_BATCH or self.weight.value.size * n < self.PARALLEL_MIN_MACS:
             return np.matmul(a.T if trans_a else a, b.T if trans_b else b, out=out)
         kernels.use_threads(kernels.MAX_THREADS)
