@@ -36,12 +36,14 @@ After = tuple[int, str, float]  # (layer index, label, value after that layer)
 class InspectRequest:
     """What to inspect: cell index (channel, y, x) of layer `layer`'s output map, or (unit,) of a
     flat output. layer == SOFTMAX (-1) asks for the softmax of the output (index is ignored).
+    top is how many contributions a dense unit lists.
 
     A request on an elementwise layer (relu, batch norm, ...) is answered for the conv, pool or
     dense layer that produced the value, the clicked layer among its `after` steps; a request on
     flatten is answered for the map cell it flattened. The answer's `layer` says which it is."""
     layer: int
     index: tuple[int, ...] = ()
+    top: int = 10
 
     def __post_init__(self):
         if not _is_int(self.layer) or self.layer < SOFTMAX:
@@ -49,6 +51,9 @@ class InspectRequest:
         index = tuple(self.index) if isinstance(self.index, (tuple, list)) else None
         if index is None or not all(_is_int(i) for i in index):
             raise ValueError(f"index must be a tuple of whole numbers, not {self.index!r}")
+        if not _is_int(self.top) or self.top < 0:
+            raise ValueError(f"top must be a whole number >= 0, not {self.top!r}")
+        object.__setattr__(self, "top", int(self.top))
         object.__setattr__(self, "layer", int(self.layer))
         object.__setattr__(self, "index", tuple(int(i) for i in index))
 
@@ -260,7 +265,7 @@ def inspect(network: Network, probe: np.ndarray, taps, request: InspectRequest):
     if kind in ("maxpool", "avgpool"):
         return pool_cell(network, probe, taps, layer, *index)
     if kind == "dense":
-        return dense_unit(network, probe, taps, layer, *index)
+        return dense_unit(network, probe, taps, layer, *index, top=request.top)
     raise ValueError(f"cannot inspect layer {layer} ({kind})")
 
 

@@ -214,6 +214,8 @@ def test_inspect_dispatches_on_the_layer():
     assert isinstance(cell, PoolCell) and (cell.layer, cell.channel) == (8, 2)
     unit = inspect(network, probe, taps, InspectRequest(12, (3,)))
     assert isinstance(unit, DenseUnit) and (unit.layer, unit.unit) == (10, 3)
+    assert len(unit.contributions) == 3  # all of its 3 inputs: fewer than top (10)
+    assert len(inspect(network, probe, taps, InspectRequest(13, (0,), top=2)).contributions) == 2
     steps = inspect(network, probe, taps, InspectRequest(SOFTMAX))
     np.testing.assert_allclose(steps.probabilities, softmax(taps[-1][None])[0], rtol=1e-6)
 
@@ -248,3 +250,5 @@ def test_request_values_are_checked_when_made():
     for layer, index in ((-2, ()), (True, ()), (1.0, ()), (0, (1.5,)), (0, 3), (0, "ab")):
         with pytest.raises(ValueError):
             InspectRequest(layer, index)
+    with pytest.raises(ValueError):
+        InspectRequest(0, (0,), top=-1)

@@ -83,8 +83,11 @@ def test_input_box_is_the_gradient_support(seed):
     summary = network.summary
     for index, info in enumerate(summary.layers):
         shape = info.out_shape
-        cells = ([(int(rng.integers(shape[0])), y, xx) for y in range(shape[1])
-                  for xx in range(shape[2])] if len(shape) == 3 else [(u,) for u in range(shape[0])])
+        if len(shape) == 3:  # every position, in a random channel
+            cells = [(int(rng.integers(shape[0])), y, xx) for y in range(shape[1])
+                     for xx in range(shape[2])]
+        else:
+            cells = [(u,) for u in range(shape[0])]
         for cell in cells:
             support = gradient_support(network, x, index, cell)
             box = input_box(summary, index, *cell[1:]) if len(shape) == 3 else \
