@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.interrupt import InterruptFlag
 from cnnviz.engine.optim import SGD, Adam, Optimizer
+from cnnviz.engine.saliency import MODES as SALIENCY_MODES
 
 OPTIMIZER_NAMES = ("sgd", "adam")
 
@@ -35,16 +37,22 @@ def make_optimizer(name: str, lr: float, momentum: float, weight_decay: float = 
 @dataclass
 class Changes:
     """What arrived since the loop last looked. Only the hyperparameters that were set are in
-    `hyperparameters`; `probe_changed` tells a new probe (possibly None: cleared) from none."""
+    `hyperparameters`; `probe_changed` tells a new probe (possibly None: cleared) from none, and
+    the same goes for the saliency (mode, class) and the inspection request."""
     hyperparameters: dict = field(default_factory=dict)
     probe_changed: bool = False
     probe: np.ndarray | None = None
     evaluate: bool = False
     spec: dict | None = None
+    saliency_changed: bool = False
+    saliency: tuple[str | None, int | None] = (None, None)
+    inspection_changed: bool = False
+    inspection: InspectRequest | None = None
 
     def __bool__(self) -> bool:
         return bool(self.hyperparameters or self.probe_changed or self.evaluate
-                    or self.spec is not None)
+                    or self.spec is not None or self.saliency_changed
+                    or self.inspection_changed)
 
 
 class Control:
@@ -123,6 +131,30 @@ class Control:
                 raise ValueError(f"a probe is one image (C, H, W), got shape {image.shape}")
         with self._wake:
             self._changes.probe_changed, self._changes.probe = True, image
+            self._wake.notify_all()
+
+    def set_saliency(self, mode: str | None, class_index: int | None = None) -> None:
+        """What snapshots overlay on the probe: mode None (nothing), "saliency" or "gradcam", for
+        class class_index (None: the predicted class). A class the network does not have (after
+        an architecture change) gives snapshots without a map, not an error."""
+        if mode is not None and mode not in SALIENCY_MODES:
+            raise ValueError(f"saliency mode must be None or one of {SALIENCY_MODES}, got {mode!r}")
+        if class_index is not None and (not isinstance(class_index, (int, np.integer))
+                                        or isinstance(class_index, bool) or class_index < 0):
+            raise ValueError(f"class_index must be None or a whole number >= 0, "
+                             f"got {class_index!r}")
+        wanted = (mode, None if mode is None or class_index is None else int(class_index))
+        with self._wake:
+            self._changes.saliency_changed, self._changes.saliency = True, wanted
+            self._wake.notify_all()
+
+    def set_inspection(self, request: InspectRequest | None) -> None:
+        """The cell (or unit, or the softmax) whose arithmetic snapshots carry; None for none.
+        A request that does not fit the network gives snapshots without an inspection."""
+        if request is not None and not isinstance(request, InspectRequest):
+            raise ValueError(f"an inspection is an InspectRequest or None, got {request!r}")
+        with self._wake:
+            self._changes.inspection_changed, self._changes.inspection = True, request
             self._wake.notify_all()
 
     def request_evaluation(self) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 from cnnviz.data.augment import Augmentation
 from cnnviz.data.batches import minibatches
 from cnnviz.data.dataset import Dataset
+from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
@@ -73,6 +74,8 @@ class TrainingRun:
         self.pending_eval: str | None = None  # "subset" or "full"
         self.eval_waits = False  # a pause cut the pending evaluation short: it waits for resume
         self.probe: np.ndarray | None = None
+        self.saliency: tuple[str | None, int | None] = (None, None)  # (mode, class) to show
+        self.inspection: InspectRequest | None = None  # the cell whose arithmetic to show
         self.message, self.message_shown = "", True
         self.diverged, self.show_soon = False, False
         self.weights_step = 0  # the step the current weights come from (restores go back)
@@ -209,6 +212,10 @@ class TrainingRun:
             self.optimizer = self._new_optimizer()
         if changes.probe_changed:
             self._set_probe(changes.probe)
+        if changes.saliency_changed:
+            self.saliency = changes.saliency
+        if changes.inspection_changed:
+            self.inspection = changes.inspection
         if changes.evaluate:
             self.pending_eval, self.eval_waits = "full", False
         if changes.spec is not None:
@@ -261,7 +268,7 @@ class TrainingRun:
 
     def _snapshot(self, state: str) -> Snapshot:
         snapshot = self.progress.snapshot(self.network, self.probe, self.hyper, state,
-                                          self.message)
+                                          self.message, self.saliency, self.inspection)
         self.message_shown, self.show_soon = True, False
         self.pacer.sent()
         return snapshot

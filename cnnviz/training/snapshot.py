@@ -2,17 +2,20 @@
 (running averages, speed, evaluation on test images, the probe image's activations)."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
+from cnnviz.engine.inspect import InspectRequest, inspect
 from cnnviz.engine.layers import Conv
 from cnnviz.engine.losses import softmax
 from cnnviz.engine.network import Network
+from cnnviz.engine.saliency import explain
 from cnnviz.training.evaluation import Evaluation
 
 STATES = ("running", "paused", "stopped", "diverged", "finished")
@@ -40,6 +43,13 @@ class Snapshot:
     pauses left out) and keeps its last value while paused.
     network_version goes up by one every time the architecture changes, so a viewer can tell
     which layers the taps and weights belong to.
+    saliency is the (H, W) map of saliency_mode ("saliency" or "gradcam", as asked with
+    Control.set_saliency; None: not asked) for class saliency_class (the predicted class when none
+    was chosen); saliency and saliency_class are None without a probe or when the map cannot be
+    made (a class the network does not have, Grad-CAM without a conv layer).
+    inspection answers the request of Control.set_inspection for the probe (engine/inspect.py:
+    a ConvCell, PoolCell, DenseUnit or SoftmaxSteps, its arrays read-only); None without a probe
+    or a request, or when the request does not fit the network (after an architecture change).
     """
     step: int
     epoch: int
@@ -61,6 +71,10 @@ class Snapshot:
     evaluation_step: int | None = None
     evaluated_images: int = 0
     network_version: int = 0
+    saliency: np.ndarray | None = None
+    saliency_mode: str | None = None
+    saliency_class: int | None = None
+    inspection: object | None = None
 
     def __post_init__(self):
         if self.state not in STATES:
@@ -80,14 +94,46 @@ def eval_subset(dataset, size: int, seed: int) -> tuple[np.ndarray, np.ndarray, 
     return index, dataset.test_x[index], dataset.test_y[index]
 
 
-def probe_view(network: Network, probe: np.ndarray | None
-               ) -> tuple[tuple[np.ndarray, ...], np.ndarray | None]:
-    """(read-only taps, one per layer, and class probabilities) for one probe image (C, H, W),
-    or ((), None) without a probe."""
+class ProbeView(NamedTuple):
+    """What a snapshot shows of the probe image (see Snapshot); all arrays read-only."""
+    taps: tuple[np.ndarray, ...] = ()
+    probabilities: np.ndarray | None = None
+    saliency: np.ndarray | None = None
+    saliency_class: int | None = None
+    inspection: object | None = None
+
+
+def probe_view(network: Network, probe: np.ndarray | None, saliency_mode: str | None = None,
+               saliency_class: int | None = None,
+               inspection: InspectRequest | None = None) -> ProbeView:
+    """The probe image's taps (one per layer) and class probabilities, and, when asked, its
+    saliency map and the inspection of one cell, all from one forward pass (and one backward
+    for the map); an empty view without a probe."""
     if probe is None:
-        return (), None
-    taps = network.forward_taps(probe[None])
-    return tuple(frozen(tap[0]) for tap in taps), frozen(softmax(taps[-1])[0])
+        return ProbeView()
+    raw = network.forward_taps(probe[None])
+    heat, chosen = None, None
+    if saliency_mode is not None:
+        try:  # right after the forward pass, whose layers still hold what backward needs
+            heat, chosen = explain(network, raw, saliency_mode, saliency_class)
+        except ValueError:  # a class or layer this network does not have
+            pass
+    taps = tuple(frozen(tap[0]) for tap in raw)
+    answer = None
+    if inspection is not None:
+        try:
+            answer = frozen_fields(inspect(network, probe, taps, inspection))
+        except ValueError:  # the request does not fit this network
+            pass
+    return ProbeView(taps, frozen(softmax(raw[-1])[0]), None if heat is None else frozen(heat),
+                     chosen, answer)
+
+
+def frozen_fields(result):
+    """A dataclass with every array field made a read-only copy."""
+    return dataclasses.replace(result, **{
+        f.name: frozen(getattr(result, f.name)) for f in dataclasses.fields(result)
+        if isinstance(getattr(result, f.name), np.ndarray)})
 
 
 def conv_weights(network: Network) -> tuple[np.ndarray, ...]:
@@ -173,13 +219,16 @@ class Progress:
         self._since, self._images = time.perf_counter(), self.images_seen
 
     def snapshot(self, network: Network, probe: np.ndarray | None, hyperparameters: dict,
-                 state: str, message: str) -> Snapshot:
+                 state: str, message: str, saliency: tuple[str | None, int | None] = (None, None),
+                 inspection: InspectRequest | None = None) -> Snapshot:
+        """A snapshot of now; saliency is the (mode, class) and inspection the request to answer
+        for the probe."""
         now = time.perf_counter()
         if self.images_seen > self._images and now > self._since:
             # Speed over the batches since the last snapshot; kept as it was while paused.
             self.images_per_s = (self.images_seen - self._images) / (now - self._since)
             self.restart_clock()
-        taps, probabilities = probe_view(network, probe)
+        view = probe_view(network, probe, *saliency, inspection)
         ev = self.evaluation
         return Snapshot(
             step=self.step, epoch=self.epoch, images_seen=self.images_seen,
@@ -189,8 +238,10 @@ class Progress:
             test_accuracy=None if ev is None else ev.accuracy,
             confusion=None if ev is None else ev.confusion,
             misclassified=None if ev is None else ev.misclassified,
-            probe_taps=taps, probe_probabilities=probabilities,
+            probe_taps=view.taps, probe_probabilities=view.probabilities,
             conv_weights=conv_weights(network), hyperparameters=dict(hyperparameters),
             state=state, message=message, evaluation_step=self.evaluation_step,
             evaluated_images=0 if ev is None else ev.images,
-            network_version=self.network_version)
+            network_version=self.network_version, saliency=view.saliency,
+            saliency_mode=saliency[0], saliency_class=view.saliency_class,
+            inspection=view.inspection)
