@@ -1,5 +1,6 @@
 """What the training loop hands the GUI: an immutable Snapshot, and the measurements in it
-(running averages, speed, evaluation on test images, the probe image's activations)."""
+(running averages, speed, evaluation on test images, the probe image's activations, saliency
+map and inspected cell)."""
 from __future__ import annotations
 
 import dataclasses
