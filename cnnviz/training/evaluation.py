@@ -21,6 +21,7 @@ class Evaluation:
     accuracy: float
     confusion: np.ndarray       # (classes, classes), rows the true class, columns the predicted
     misclassified: np.ndarray   # indices into the evaluated x, ascending
+    predicted: np.ndarray | None = None  # the predicted class of each evaluated image
 
     @property
     def images(self) -> int:
@@ -39,6 +40,7 @@ def evaluate(network: Network, x: np.ndarray, y: np.ndarray,
     count = classes if isinstance(classes, int) else len(classes)
     confusion = np.zeros((count, count), np.int64)
     wrong, total_loss = [], 0.0
+    predictions = np.zeros(len(x), np.int64)
     for start in range(0, len(x), chunk):
         if should_stop is not None and should_stop():
             return None
@@ -48,10 +50,10 @@ def evaluate(network: Network, x: np.ndarray, y: np.ndarray,
         except Interrupted:
             return None
         total_loss += network.loss_fn(outputs, yb)[0] * len(xb)
-        predicted = outputs.argmax(axis=1)
+        predicted = predictions[start:start + chunk] = outputs.argmax(axis=1)
         np.add.at(confusion, (yb, predicted), 1)
         wrong.append(start + np.flatnonzero(predicted != yb))
     n = max(len(x), 1)
     misclassified = np.concatenate(wrong) if wrong else np.zeros(0, np.int64)
     return Evaluation(total_loss / n, float(np.trace(confusion)) / n, confusion,
-                      misclassified.astype(np.int64))
+                      misclassified.astype(np.int64), predictions)

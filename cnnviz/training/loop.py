@@ -262,8 +262,12 @@ class TrainingRun:
             return
         self.eval_waits = False
         wrong = result.misclassified if index is None else index[result.misclassified]
+        predicted = result.predicted
+        if index is not None:  # over the whole test set, -1 for the images not evaluated
+            predicted = np.full(len(self.dataset.test_x), -1, np.int64)
+            predicted[index] = result.predicted
         self.progress.record_evaluation(Evaluation(result.loss, result.accuracy,
-                                                   result.confusion, wrong))
+                                                   result.confusion, wrong, predicted))
         self.show_soon = True
 
     def _snapshot(self, state: str) -> Snapshot:

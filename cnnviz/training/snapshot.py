@@ -38,7 +38,8 @@ class Snapshot:
     0.98, so roughly the last 50 batches) with the start-up bias corrected as Adam does, so the
     first values are not pulled towards zero. The test metrics are those of the latest
     evaluation (evaluation_step says when, evaluated_images on how many test images); None until
-    the first. confusion[true, predicted] counts images; misclassified holds test-set indices.
+    the first. confusion[true, predicted] counts images; misclassified holds test-set indices;
+    predictions[i] is the class predicted for test image i (-1: not in that evaluation's subset).
     probe_taps[i] is layer i's output for the probe image (without the batch axis).
     images_per_s is measured over the batches since the previous snapshot (evaluations and
     pauses left out) and keeps its last value while paused.
@@ -76,6 +77,7 @@ class Snapshot:
     saliency_mode: str | None = None
     saliency_class: int | None = None
     inspection: object | None = None
+    predictions: np.ndarray | None = None  # per test image, the latest evaluation's class or -1
 
     def __post_init__(self):
         if self.state not in STATES:
@@ -210,8 +212,10 @@ class Progress:
 
     def record_evaluation(self, evaluation: Evaluation) -> None:
         # Frozen once here, then shared by every snapshot until the next evaluation.
+        predicted = evaluation.predicted
         self.evaluation = Evaluation(evaluation.loss, evaluation.accuracy,
-                                     frozen(evaluation.confusion), frozen(evaluation.misclassified))
+                                     frozen(evaluation.confusion), frozen(evaluation.misclassified),
+                                     None if predicted is None else frozen(predicted))
         self.evaluation_step = self.step
         self.restart_clock()  # evaluating is not training time
 
@@ -239,6 +243,7 @@ class Progress:
             test_accuracy=None if ev is None else ev.accuracy,
             confusion=None if ev is None else ev.confusion,
             misclassified=None if ev is None else ev.misclassified,
+            predictions=None if ev is None else ev.predicted,
             probe_taps=view.taps, probe_probabilities=view.probabilities,
             conv_weights=conv_weights(network), hyperparameters=dict(hyperparameters),
             state=state, message=message, evaluation_step=self.evaluation_step,

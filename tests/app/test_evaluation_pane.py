@@ -256,6 +256,9 @@ def test_a_clicked_test_image_becomes_the_probe_everywhere(qtbot, window, train_
     click_cell(qtbot, evaluation.table, row, col)
     indices = evaluation.shown_indices()
     assert indices and all(window.dataset.test_y[i] == row for i in indices)
+    predicted = evaluation.snapshot.predictions  # the cell lists exactly its own images
+    assert len(indices) == min(confusion[row, col], MAX_SHOWN)
+    assert all(predicted[i] == col for i in indices)
     k = min(2, len(indices) - 1)
     evaluation.strip.scrollToItem(evaluation.strip.item(k))
     click_image(qtbot, evaluation.strip, k)

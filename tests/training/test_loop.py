@@ -527,3 +527,24 @@ def test_a_pause_mid_evaluation_defers_it_until_resume(shapes, control):
     control.resume()
     evaluated = next(run)
     assert evaluated.evaluated_images == 200 and evaluated.step == 2
+
+
+def test_evaluations_carry_each_test_images_prediction(shapes, control):
+    """What lets a click on a confusion cell list exactly its images: predictions agree with
+    the confusion matrix, and a subset evaluation marks the images it left out with -1."""
+    _, run = start(shapes, control, eval_every=2, eval_subset=50)
+    control.request_evaluation()
+    full = next(run)
+    pred = full.predictions
+    assert pred.shape == (200,) and not pred.flags.writeable
+    recount = np.zeros_like(full.confusion)
+    np.add.at(recount, (shapes.test_y, pred), 1)
+    np.testing.assert_array_equal(recount, full.confusion)
+    np.testing.assert_array_equal(np.flatnonzero(pred != shapes.test_y), full.misclassified)
+    subset = take(run, 2)[-1]
+    assert subset.evaluated_images == 50
+    evaluated = subset.predictions >= 0
+    assert evaluated.sum() == 50
+    recount = np.zeros_like(subset.confusion)
+    np.add.at(recount, (shapes.test_y[evaluated], subset.predictions[evaluated]), 1)
+    np.testing.assert_array_equal(recount, subset.confusion)

@@ -288,6 +288,7 @@ class EvaluationPane(QWidget):
         self.snapshot, self._shown_key = snapshot, key
         if unchanged:
             return
+        self.predictions = getattr(snapshot, "predictions", None)
         if confusion.shape[0] != len(self.classes):  # no (or wrong) names: number the classes
             self._build(self.classes[:confusion.shape[0]] + tuple(
                 str(i) for i in range(len(self.classes), confusion.shape[0])))
