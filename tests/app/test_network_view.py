@@ -153,16 +153,11 @@ def test_one_column_per_stage_with_the_data_the_spec_says(view, runs, name):
         a.x + a.width < b.x for a, b in zip(view.columns, view.columns[1:]))
 
 
-@pytest.mark.xfail(strict=True, reason="network_view.set_network draws a dense strip for the "
-                   "flatten layer, against its own comment; see the report")
 def test_flatten_gets_no_column(view, runs):
     shown(view, runs, "shapes-small")
     assert "flatten" not in [c.title for c in view.columns]
 
 
-@pytest.mark.xfail(strict=True, reason="network_view.set_network takes the scene rect from the "
-                   "items before the output's percentages are written, so they stick out of it "
-                   "(cut off when scrolled fully right); see the report")
 def test_every_column_and_label_lies_inside_the_scene(view, runs):
     shown(view, runs, "shapes-small")
     scene = view.scene.sceneRect()

@@ -27,3 +27,11 @@ def test_test_action_evaluates_the_whole_test_set_while_paused(qtbot, window):
     shown = sum(int(table.item(r, c).text() or 0) for r in range(table.rowCount())
                 for c in range(table.columnCount()))
     assert shown == len(window.dataset.test_x)
+
+
+def test_the_network_view_opens_at_its_input_column(qtbot, window):
+    """Auto-fit scales about the scene's top left: the input column is in view, not cut off."""
+    qtbot.waitUntil(lambda: window.session.latest is not None, timeout=20000)
+    canvas = window.network_view.canvas
+    left = canvas.mapFromScene(window.network_view.scene.sceneRect().topLeft())
+    assert abs(left.x()) <= 2 and abs(left.y()) <= 2  # (rounding)

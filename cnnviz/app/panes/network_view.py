@@ -456,11 +456,14 @@ class NetworkView(QWidget):
                 self._add(MapColumn(self.scene, self._x, title,
                                     f"{shape[0]} maps · {_shape(shape[1:])}", kind, shape,
                                     stage.last), span)
-            elif len(shape) == 1 and not (stage.type == "dense" and stage.last == len(layers) - 1):
+            elif len(shape) == 1 and stage.type != "flatten" and not (
+                    stage.type == "dense" and stage.last == len(layers) - 1):
                 self._add(StripColumn(self.scene, self._x, title, shape[0], stage.last), span)
             # flatten (a reshape) and the last dense layer (drawn as the output) get no column
         self._add(OutputColumn(self.scene, self._x, summary.classes))
-        bounds = self.scene.itemsBoundingRect()
+        # The columns' own extent too: the output's percentages are written only with data.
+        bounds = self.scene.itemsBoundingRect().united(QRectF(
+            0, 0, max(c.x + c.width for c in self.columns), max(c.height for c in self.columns)))
         self.scene.setSceneRect(bounds.adjusted(-12, -10, 12, 12))
         self._auto_zoom = True
         self._auto_fit()
@@ -553,8 +556,12 @@ class NetworkView(QWidget):
         height = self.scene.sceneRect().height()
         room = self.canvas.viewport().height()
         scale = min(1.0, max(0.5, room / height)) if height > 0 and room > 50 else 1.0
+        # Scale about the scene's top left, not the view's centre, so the input column stays in view.
+        anchor = self.canvas.transformationAnchor()
+        self.canvas.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.canvas.resetTransform()
         self.canvas.scale(scale, scale)
+        self.canvas.setTransformationAnchor(anchor)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
