@@ -3,9 +3,10 @@ import json
 
 import pytest
 
-from cnnviz.app.panes.arch_editor import (COL_LAYER, COL_MACS, COL_OUTPUT, COL_PARAMS,
+from cnnviz.app.panes.arch_editor import (COL_LAYER, COL_MACS, COL_OUTPUT, COL_PARAMS, COL_RF,
                                           ArchitectureEditor, compact, shape_text)
 from cnnviz.architectures import load_architecture
+from cnnviz.engine.receptive import receptive_fields
 from cnnviz.engine.spec import FIELDS, SpecError, validate
 
 SMALL = {  # a small input, so a big kernel cannot fit
@@ -264,3 +265,80 @@ def test_columns_fit_a_narrow_dock(editor, qtbot):
         for column in range(editor.tree.columnCount()):
             text = editor.tree.topLevelItem(row).text(column)
             assert metrics.horizontalAdvance(text) <= header.sectionSize(column), (row, text)
+
+
+# ---- receptive fields ------------------------------------------------------------------------
+
+def rf_column(editor):
+    return [row_texts(editor, i)[COL_RF] for i in range(editor.tree.topLevelItemCount())]
+
+
+def expected_rf(spec):
+    return ["whole" if f.whole else f"{f.size} / {f.jump}"
+            for f in receptive_fields(validate(spec))]
+
+
+@pytest.mark.parametrize("name", ["lenet5", "alexnet-mini"])
+def test_the_rf_column_lists_each_layers_receptive_field(editor, name):
+    spec = load_architecture(name)
+    editor.set_spec(spec)
+    fields = receptive_fields(validate(spec))
+    assert rf_column(editor) == expected_rf(spec)
+    assert editor.tree.headerItem().text(COL_RF) == "RF"
+    assert "Receptive field" in editor.tree.headerItem().toolTip(COL_RF)
+    for index, field in enumerate(fields):
+        tip = editor.tree.topLevelItem(index).toolTip(COL_RF)
+        if field.whole:
+            assert "the whole image" in tip
+        else:
+            pixels = "pixel" if field.jump == 1 else "pixels"
+            assert tip == (f"receptive field: each output value sees a {field.size}\u00d7"
+                           f"{field.size} patch of the input; neighbouring values are "
+                           f"{field.jump} input {pixels} apart")
+        # the row's own tooltip (on the other columns) says it too
+        assert "receptive field" in editor.tree.topLevelItem(index).toolTip(COL_OUTPUT)
+
+
+def test_the_rf_column_by_hand_for_lenet5(editor):
+    """The textbook numbers: conv 5x5 -> 5 / 1, pool 2 -> 6 / 2, conv 5x5 -> 6 + 4*2 = 14 / 2,
+    pool 2 -> 16 / 4, then dense: the whole image."""
+    editor.set_spec(load_architecture("lenet5"))
+    assert rf_column(editor) == ["5 / 1", "5 / 1", "6 / 2", "14 / 2", "14 / 2", "16 / 4"] + \
+        ["whole"] * 6
+    assert editor.tree.topLevelItem(0).toolTip(COL_RF) == (
+        "receptive field: each output value sees a 5\u00d75 patch of the input; neighbouring "
+        "values are 1 input pixel apart")
+
+
+def test_the_rf_column_follows_edits(editor, qtbot):
+    editor.set_spec(load_architecture("lenet5"))
+    editor.select_layer(0)
+    with qtbot.waitSignal(editor.spec_changed):
+        editor.form.field_widget("stride").setValue(2)  # 28 -> 14, every jump doubles
+    assert editor.is_valid(), editor.error()
+    assert rf_column(editor) == expected_rf(editor.spec())
+    assert rf_column(editor)[:6] == ["5 / 2", "5 / 2", "7 / 4", "23 / 4", "23 / 4", "27 / 8"]
+    editor.select_layer(2)
+    editor.form.field_widget("stride").setValue(1)  # the pool no longer strides
+    assert rf_column(editor) == expected_rf(editor.spec())
+    assert rf_column(editor)[2:6] == ["7 / 2", "15 / 2", "15 / 2", "17 / 4"]
+    editor.select_layer(3)
+    editor.remove_layer()  # conv 5x5 gone: the pools follow each other
+    assert rf_column(editor) == expected_rf(editor.spec())
+    editor.select_layer(0)
+    editor.add_layer("conv")  # conv 3x3 pad 1 after the first conv
+    assert rf_column(editor) == expected_rf(editor.spec())
+    assert rf_column(editor)[1] == "9 / 2"
+
+
+def test_an_invalid_spec_keeps_the_rf_of_the_layers_before_the_error(editor):
+    editor.set_spec(SMALL)
+    editor.select_layer(0)
+    editor.form.field_widget("kernel").setValue(11)  # cannot fit an 8x8 input
+    assert not editor.is_valid()
+    assert rf_column(editor) == [""] * 5
+    editor.form.field_widget("kernel").setValue(3)
+    editor.select_layer(2)
+    editor.form.field_widget("size").setValue(9)  # the pool is now the bad layer
+    assert not editor.is_valid() and editor.error_layer() == 2
+    assert rf_column(editor) == ["3 / 1", "3 / 1", "", "", ""]

@@ -4,6 +4,8 @@ Every edit (add, remove, move, duplicate, a field in the form) changes the spec 
 it at once with `cnnviz.engine.spec.validate`; an invalid spec marks the offending layer in red and
 shows the engine's message under the list. `spec_changed(spec, valid)` tells the app, which keeps
 Train disabled while the spec is invalid. The pane never builds layers (DESIGN.md convention 4).
+Each row also gives the layer's receptive field (engine/receptive.py): its size and jump, in input
+pixels, worked out for the layers before the first error too.
 """
 from __future__ import annotations
 
@@ -21,18 +23,22 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeade
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from cnnviz.engine import spec as specs
-from cnnviz.engine.spec import LAYER_TYPES, SpecError, describe
+from cnnviz.engine.receptive import Field, receptive_fields
+from cnnviz.engine.spec import LAYER_TYPES, LayerInfo, SpecError, Summary, describe
 
 from .layer_form import ERROR_COLOUR, LAYER_HELP, LayerForm, layer_title
 
-COLUMNS = ("#", "layer", "output", "params", "mult-adds")
-COL_INDEX, COL_LAYER, COL_OUTPUT, COL_PARAMS, COL_MACS = range(5)
+COLUMNS = ("#", "layer", "output", "RF", "params", "MACs")
+COL_INDEX, COL_LAYER, COL_OUTPUT, COL_RF, COL_PARAMS, COL_MACS = range(6)
 HEADER_TIPS = (
     "Position of the layer in the network.",
     "The layer's type and main setting.",
     "Shape of what the layer outputs: channels x height x width for maps, a length for vectors.",
+    "Receptive field, size / jump: each output value sees a size x size patch of the input "
+    "image, and neighbouring values are jump input pixels apart. Hover a map in the network "
+    "view to see it.",
     "Learned numbers (weights and biases) in the layer.",
-    "Multiply-adds the layer does for one image (forward pass): a measure of its compute.",
+    "Multiply-adds (MACs) the layer does for one image (forward pass): a measure of its compute.",
 )
 ERROR_BACKGROUND = "#fde2e0"
 PENDING_COLOUR = "#8a8a8a"
@@ -45,8 +51,9 @@ NEW_LAYER = {
     "avgpool": {"type": "avgpool", "size": 2},
 }
 
-PANE_TIP = ("The network's layers in order, with the shape each one outputs, how many numbers it "
-            "learns (params) and how much arithmetic it does per image (mult-adds). Select a layer "
+PANE_TIP = ("The network's layers in order, with the shape each one outputs, how much of the "
+            "image each output value sees (RF: receptive field size / jump), how many numbers it "
+            "learns (params) and how much arithmetic it does per image (MACs: mult-adds). Select a layer "
             "to change it; every edit is checked at once.")
 
 
@@ -63,9 +70,24 @@ def shape_text(shape) -> str:
     return "\u00d7".join(str(s) for s in shape)
 
 
-def _partial_rows(spec: dict) -> list[tuple]:
-    """(in_shape, out_shape, params, macs) of the layers that can be worked out before the first
-    one that cannot (used to keep showing shapes while the spec is invalid)."""
+def rf_text(field: Field) -> str:
+    """'5 / 1' (size / jump) for a map layer, 'whole' (the whole image) for a flat one: short,
+    so the six columns fit a narrow dock."""
+    return "whole" if field.whole else f"{field.size} / {field.jump}"
+
+
+def rf_tip(field: Field) -> str:
+    if field.whole:
+        return ("receptive field: the whole image; each output value depends on every input "
+                "pixel")
+    apart = f"{field.jump} input pixel{'' if field.jump == 1 else 's'}"
+    return (f"receptive field: each output value sees a {field.size}\u00d7{field.size} patch of "
+            f"the input; neighbouring values are {apart} apart")
+
+
+def _partial_rows(spec: dict) -> list[LayerInfo]:
+    """The layers that can be worked out before the first one that cannot (used to keep showing
+    shapes while the spec is invalid)."""
     rows = []
     try:
         shape = tuple(spec["input"])
@@ -76,11 +98,21 @@ def _partial_rows(spec: dict) -> list[tuple]:
             out, params, macs = specs.infer_layer(config, shape)
             if min(out) < 1:
                 break
-            rows.append((shape, out, params, macs))
+            rows.append(LayerInfo(index, config, shape, out, params, macs))
             shape = out
     except (SpecError, ValueError, TypeError, KeyError, ZeroDivisionError):
         pass
     return rows
+
+
+def _fields(input_shape, rows: list[LayerInfo]) -> list[Field]:
+    """The receptive field of each row's output (as many as can be worked out)."""
+    if not rows:
+        return []
+    try:
+        return receptive_fields(Summary(tuple(input_shape), (), "", tuple(rows)))
+    except (ValueError, TypeError, KeyError):
+        return []
 
 
 class ArchitectureEditor(QWidget):
@@ -140,7 +172,7 @@ class ArchitectureEditor(QWidget):
         self.tree.setHeaderLabels(list(COLUMNS))
         for column, tip in enumerate(HEADER_TIPS):
             self.tree.headerItem().setToolTip(column, tip)
-        for column in (COL_INDEX, COL_PARAMS, COL_MACS):
+        for column in (COL_INDEX, COL_RF, COL_PARAMS, COL_MACS):
             self.tree.headerItem().setTextAlignment(column, Qt.AlignmentFlag.AlignRight
                                                     | Qt.AlignmentFlag.AlignVCenter)
         self.tree.setRootIsDecorated(False)
@@ -338,13 +370,15 @@ class ArchitectureEditor(QWidget):
             self.tree.addTopLevelItems([QTreeWidgetItem() for _ in layers])
             self.tree.blockSignals(False)
         if self._summary is not None:
-            rows = [(i.in_shape, i.out_shape, i.params, i.macs) for i in self._summary.layers]
+            rows = list(self._summary.layers)
         else:
             rows = _partial_rows(self._spec) if self._spec is not None else []
+        fields = _fields(rows[0].in_shape, rows) if rows else []
         bad = self.error_layer()
         for index, raw in enumerate(layers):
             self._fill_row(self.tree.topLevelItem(index), index, raw,
-                           rows[index] if index < len(rows) else None, index == bad)
+                           rows[index] if index < len(rows) else None, index == bad,
+                           fields[index] if index < len(fields) else None)
         self._show_header()
         self._show_totals(rows)
         self.error_label.setText(f"\u26a0 {self._error}" if self._error else "")
@@ -353,22 +387,28 @@ class ArchitectureEditor(QWidget):
             self.select_layer(max(0, min(select, len(layers) - 1)))
         self._selection_changed()
 
-    def _fill_row(self, item: QTreeWidgetItem, index: int, raw, row, bad: bool) -> None:
+    def _fill_row(self, item: QTreeWidgetItem, index: int, raw, row: LayerInfo | None, bad: bool,
+                  field: Field | None = None) -> None:
         label = describe(raw) if isinstance(raw, dict) else "?"
         if row is None:
-            texts = (str(index), label, "?", "", "")
+            texts = (str(index), label, "?", "", "", "")
             tip = "Cannot be worked out until the error above it is fixed."
         else:
-            in_shape, out_shape, params, macs = row
-            texts = (str(index), label, shape_text(out_shape), compact(params), compact(macs))
+            in_shape, out_shape = row.in_shape, row.out_shape
+            texts = (str(index), label, shape_text(out_shape),
+                     rf_text(field) if field is not None else "",
+                     compact(row.params), compact(row.macs))
             tip = (f"{label}: {shape_text(in_shape)} in, {shape_text(out_shape)} out\n"
-                   f"{params:,} parameters, {macs:,} multiply-adds per image")
+                   f"{row.params:,} parameters, {row.macs:,} multiply-adds per image")
+            if field is not None:
+                tip += "\n" + rf_tip(field)
         if bad:  # the sign stays visible while the row is selected (the colours do not)
             texts = (texts[0], f"\u26a0 {label}") + texts[2:]
             tip = f"{self._error}"
         for column, text in enumerate(texts):
             item.setText(column, text)
-            item.setToolTip(column, tip)
+            item.setToolTip(column, rf_tip(field) if column == COL_RF and field is not None
+                            and not bad else tip)
             if column != COL_LAYER and column != COL_OUTPUT:
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight
                                       | Qt.AlignmentFlag.AlignVCenter)
