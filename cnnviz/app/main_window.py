@@ -16,6 +16,7 @@ from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes.curves import CurvesPane
 from cnnviz.app.panes.evaluation import EvaluationPane
 from cnnviz.app.panes.input_dock import InputPane
+from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.worker import TrainingSession
 from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
@@ -75,10 +76,20 @@ class MainWindow(QMainWindow):
                    "The probe: the image every pane shows the network working on.")
         curves = self._dock("Curves", self.curves, Qt.BottomDockWidgetArea,
                             "How the loss falls and the accuracy rises as the network learns.")
+        self.curves_dock = curves
         evaluation = self._dock("Evaluation", self.evaluation, Qt.BottomDockWidgetArea,
                                 "Which test images the network gets right and wrong, by class.")
         self.splitDockWidget(curves, evaluation, Qt.Horizontal)
         self.resizeDocks([curves], [360], Qt.Vertical)  # room for ten rows of the matrix
+        # The inspector shares the evaluation's place; a click on a cell brings it to the front.
+        self.inspector = Inspector()
+        self.inspector_dock = self._dock(
+            "Inspector", self.inspector, Qt.BottomDockWidgetArea,
+            "The arithmetic behind the cell you clicked in the network view, live.")
+        self.tabifyDockWidget(evaluation, self.inspector_dock)
+        evaluation.raise_()
+        self._inspector_sized = False
+        self.network_view.cell_clicked.connect(self.inspect)
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
         self.evaluation.image_chosen.connect(self._choose_test_image)
@@ -171,6 +182,9 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         self._action(view, "Clear canvas", self.input.clear, "Ctrl+L")
         self._action(view, "Reset layout", lambda: self.restoreState(self.default_layout))
+        view.addSeparator()
+        for dock in self.findChildren(QDockWidget):  # show or hide each pane
+            view.addAction(dock.toggleViewAction())
 
     @staticmethod
     def _label_for(text: str, widget: QWidget) -> QLabel:
@@ -235,12 +249,15 @@ class MainWindow(QMainWindow):
         self.spec = network.spec
         self.specs_by_version = {0: network.spec}
         self.network_view.set_network(network.summary)
+        self.inspector.set_network(network.summary)  # another network: nothing inspected
         self.curves.reset()
         self.session = TrainingSession(network, self.dataset, config, self)
         self.session.snapshot.connect(self._on_snapshot)
         self.session.ended.connect(self._session_ended)
         if self.probe is not None and self.probe.shape == network.input_shape:
             self.session.control.set_probe(self.probe)
+        if self.inspector.request is not None:  # Reset: the same cell, with new weights
+            self.session.control.set_inspection(self.inspector.request)
         self.session.start()
         self._show_running(False)
 
@@ -303,6 +320,7 @@ class MainWindow(QMainWindow):
     def _probe_changed(self, probe) -> None:
         self.probe = probe
         self.network_view.set_probe(probe)
+        self.inspector.set_probe(probe)
         if self.session is not None:
             self.session.control.set_probe(probe)
 
@@ -315,6 +333,22 @@ class MainWindow(QMainWindow):
             bar.clearMessage()
         self._hover_text = text
 
+    def inspect(self, request) -> None:
+        """Show the arithmetic of a cell (an InspectRequest; None: nothing): the worker works
+        it out with every snapshot from now on."""
+        self.inspector.set_request(request)
+        if self.session is not None:
+            self.session.control.set_inspection(request)
+        if request is not None:
+            self.inspector_dock.show()
+            self.inspector_dock.raise_()
+            if not self._inspector_sized:  # the first time: room for its grids of numbers
+                self._inspector_sized = True
+                width = self.width()
+                self.resizeDocks([self.curves_dock, self.inspector_dock],
+                                 [int(0.36 * width), int(0.64 * width)], Qt.Horizontal)
+                self.resizeDocks([self.curves_dock], [430], Qt.Vertical)
+
     def _choose_test_image(self, index: int) -> None:
         self.input.show_test_image(index)
 
@@ -322,8 +356,12 @@ class MainWindow(QMainWindow):
         spec = self.specs_by_version.get(snap.network_version)
         if spec is not None and snap.network_version != getattr(self, "_view_version", 0):
             self._view_version = snap.network_version
-            self.network_view.set_network(validate(spec))
+            summary = validate(spec)
+            self.network_view.set_network(summary)
+            if self.inspector.set_network(summary) and self.session is not None:
+                self.session.control.set_inspection(None)
         self.network_view.update_snapshot(snap)
+        self.inspector.update_snapshot(snap)
         self.curves.add_snapshot(snap)
         self.evaluation.update_snapshot(snap)
         self.input.show_prediction(snap.probe_probabilities)

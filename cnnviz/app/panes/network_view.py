@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import (QGraphicsRectItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
-                               QLabel, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
+                               QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget)
 
 from cnnviz.app.panes.map_grid import (DIM_TEXT, Mosaic, MosaicImage, diverging_lut, fmt,
                                        grey_lut, normalise_maps, sequential_lut, text_item)
+from cnnviz.app.panes.inspector_select import CellPicker
 
 ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 POOLS = ("maxpool", "avgpool")
@@ -339,6 +340,7 @@ class _Canvas(QGraphicsView):
     moved = Signal(QPointF)
     left = Signal()
     zoomed = Signal()
+    clicked = Signal(QPointF)  # a left click that was not a drag
     # pyqtgraph items in a scene look for these on their view (pg.GraphicsView has them);
     # nothing here depends on them, so they are never emitted.
     sigDeviceRangeChanged = Signal(object, object)
@@ -378,16 +380,31 @@ class _Canvas(QGraphicsView):
         super().leaveEvent(event)
         self.left.emit()
 
+    def mousePressEvent(self, event):
+        left = event.button() == Qt.MouseButton.LeftButton
+        self._pressed_at = event.position() if left else None
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        super().mouseReleaseEvent(event)
+        pressed, self._pressed_at = getattr(self, "_pressed_at", None), None
+        if (pressed is not None and event.button() == Qt.MouseButton.LeftButton
+                and (event.position() - pressed).manhattanLength()
+                < QApplication.startDragDistance()):
+            self.clicked.emit(self.mapToScene(event.position().toPoint()))
+
 
 class NetworkView(QWidget):
     """The centre of the app: the network's stages left to right, drawn from snapshots."""
     hovered = Signal(str)
+    cell_clicked = Signal(object)  # an InspectRequest (inspector_select.py)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setToolTip("What the network does with the probe image, stage by stage from left "
                         "to right: filters, the maps they make, pooling, dense layers and the "
-                        "class probabilities. Hover a pixel for its value.")
+                        "class probabilities. Hover a pixel for its value; click it to see its "
+                        "arithmetic in the Inspector.")
         self.scene = QGraphicsScene(self)
         self.canvas = _Canvas(self.scene)
         self.status = QLabel("")
@@ -402,7 +419,7 @@ class NetworkView(QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.addWidget(button)
-        hint = QLabel("wheel: scroll · Ctrl+wheel: zoom · drag: pan")
+        hint = QLabel("wheel: scroll · Ctrl+wheel: zoom · drag: pan · click: inspect")
         hint.setStyleSheet("color: gray")
         buttons.addWidget(hint)
         buttons.addStretch(1)
@@ -420,6 +437,7 @@ class NetworkView(QWidget):
         self.probe: np.ndarray | None = None
         self._auto_zoom = True
         self.clear()
+        self.picker = CellPicker(self)  # a click on a cell: cell_clicked, and a marker
 
     # -- building ----------------------------------------------------------------------------
 
