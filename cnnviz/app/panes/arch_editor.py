@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QMenu, QMessageBox, QPushButton, QToolButton, QTreeWidget,
@@ -41,6 +41,7 @@ HEADER_TIPS = (
     "Multiply-adds (MACs) the layer does for one image (forward pass): a measure of its compute.",
 )
 ERROR_BACKGROUND = "#fde2e0"
+WIDTH_HINT = 340  # fits "maxpool 3x3" beside the other five columns
 PENDING_COLOUR = "#8a8a8a"
 
 # What "Add" inserts: the required fields get a reasonable starting value.
@@ -212,6 +213,11 @@ class ArchitectureEditor(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(self.form_box)
         self._refresh(rebuild=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Wide enough for every column of the list, so the dock opens without cut names."""
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), WIDTH_HINT), hint.height())
 
     # ---- public API -------------------------------------------------------------------------
 
