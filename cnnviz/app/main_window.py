@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.network_view.cell_clicked.connect(self.inspect)
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
+        self.input.saliency_changed.connect(self._saliency_changed)
         self.evaluation.image_chosen.connect(self._choose_test_image)
         # What is under the mouse in the network view, in the status bar as well.
         self._hover_text = ""
@@ -258,6 +259,7 @@ class MainWindow(QMainWindow):
             self.session.control.set_probe(self.probe)
         if self.inspector.request is not None:  # Reset: the same cell, with new weights
             self.session.control.set_inspection(self.inspector.request)
+        self.session.control.set_saliency(*self.input.saliency_choice())
         self.session.start()
         self._show_running(False)
 
@@ -324,6 +326,13 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.control.set_probe(probe)
 
+    def _saliency_changed(self, mode, class_index) -> None:
+        """Saliency / Grad-CAM chosen in the Input dock: the worker computes it (None: stops)."""
+        if self.session is not None:
+            self.session.control.set_saliency(mode, class_index)
+        if mode is None:
+            self.network_view.saliency.clear()
+
     def _show_hover(self, text: str) -> None:
         """The value under the mouse; leaving takes it away, but not another message."""
         bar = self.statusBar()
@@ -365,6 +374,7 @@ class MainWindow(QMainWindow):
         self.curves.add_snapshot(snap)
         self.evaluation.update_snapshot(snap)
         self.input.show_prediction(snap.probe_probabilities)
+        self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)
         self.input.set_misclassified(snap.misclassified)
         accuracy = "–" if snap.test_accuracy is None else f"{snap.test_accuracy:.1%}"
         self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "

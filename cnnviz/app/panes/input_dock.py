@@ -10,6 +10,10 @@ timer, so a fast stroke sends at most one every EMIT_INTERVAL_MS.
 Grey datasets are drawn in white ink on black (as MNIST and Fashion-MNIST look); colour
 datasets in a chosen pen colour on white. Digit-like datasets (MNIST, KMNIST) pass the drawing
 through mnist_style, which crops, scales and centres it the way MNIST's digits were.
+
+Under the prediction, the Explain controls (explain.py) pick a heat map for the probe and the
+class it explains; ``saliency_changed`` tells the window (whose worker computes the map at every
+snapshot), and ``show_saliency`` draws the map that comes back over the "network input" preview.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QFileDialog, QGridLayout
 from cnnviz.data.errors import DataError
 from cnnviz.data.images import array_to_input, check_image_args, load_image, mnist_style
 from cnnviz.app.panes.canvas import Canvas
+from cnnviz.app.panes.explain import ExplainControls
+from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
 
 EMIT_INTERVAL_MS = 30
 PREVIEW_SIDE = 84
@@ -66,6 +72,7 @@ class InputPane(QWidget):
     """Canvas + tools, file opening, test-set browser and the top-3 prediction."""
 
     probe_changed = Signal(object)  # float32 (C, H, W), read-only, ready for the network
+    saliency_changed = Signal(object, object)  # (None | "saliency" | "gradcam", class or None)
 
     def __init__(self, parent: QWidget | None = None, *,
                  show_error: Callable[[QWidget, str, str], None] = _show_error,
@@ -84,6 +91,8 @@ class InputPane(QWidget):
         self._exact: np.ndarray | None = None   # the probe while the canvas is not drawn on
         self._true_class: int | None = None     # its label, for a test image
         self._probabilities: np.ndarray | None = None
+        self._preview_probe: np.ndarray | None = None
+        self.saliency_heat: np.ndarray | None = None  # the normalised map over the preview
         self._pen = QColor(Qt.black)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -214,6 +223,9 @@ class InputPane(QWidget):
         col.addLayout(top_row)
         col.addLayout(others)
         col.addWidget(self.verdict)
+        self.explain = ExplainControls()
+        self.explain.changed.connect(self._explain_changed)
+        col.addWidget(self.explain)
         return box
 
     def _tool(self, text: str, tip: str) -> QToolButton:
@@ -237,6 +249,8 @@ class InputPane(QWidget):
         self._test_x = self._test_y = self._misclassified = None
         self._index = self._exact = self._true_class = None
         self.canvas.reset(size[0], size[1], self._background_colour(), self._ink_colour())
+        self.saliency_heat = None
+        self.explain.set_classes(self._classes)
         self.colour_button.setVisible(channels == 3)
         self._paint_colour_button()
         self._set_eraser(False)
@@ -319,7 +333,12 @@ class InputPane(QWidget):
         self._schedule()
 
     def _set_preview(self, probe: np.ndarray) -> None:
+        self._preview_probe = probe
         rgb = _to_rgb8(probe)
+        heat = self.saliency_heat
+        if heat is not None and heat.shape == rgb.shape[:2]:
+            rgb = blend(rgb, heat)
+        self.preview_rgb = rgb  # (H, W, 3) uint8: what the preview shows, before enlarging
         h, w = rgb.shape[:2]
         img = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
         self.preview.setPixmap(QPixmap.fromImage(img).scaled(
@@ -493,3 +512,28 @@ class InputPane(QWidget):
         else:
             self.verdict.setText(f"Wrong: the true class is {self._class_name(self._true_class)}.")
             self.verdict.setStyleSheet(f"color: {WRONG}; font-weight: bold;")
+
+    # ---- saliency ---------------------------------------------------------------------------
+    def saliency_choice(self) -> tuple[str | None, int | None]:
+        """The heat map asked for: (None | "saliency" | "gradcam", class or None: predicted)."""
+        return self.explain.choice()
+
+    def _explain_changed(self, mode, class_index) -> None:
+        if mode is None:  # Off: the heat goes at once, not with the next snapshot
+            self.show_saliency(None)
+        self.saliency_changed.emit(mode, class_index)
+
+    def show_saliency(self, heat: np.ndarray | None, mode: str | None = None,
+                      class_index: int | None = None) -> None:
+        """Draw a snapshot's saliency or Grad-CAM map (H, W) of class class_index over the
+        preview, with its caption; None takes it away. Call it after show_prediction, which
+        tells the predicted class."""
+        probe = self._preview_probe
+        fits = (heat is not None and mode is not None and class_index is not None
+                and probe is not None and np.shape(heat) == probe.shape[1:])
+        self.saliency_heat = normalise(heat) if fits else None
+        predicted = None if self._probabilities is None else int(np.argmax(self._probabilities))
+        self.explain.show_caption(caption(mode, class_index, self._classes, predicted)
+                                  if fits else None)
+        if probe is not None:
+            self._set_preview(probe)

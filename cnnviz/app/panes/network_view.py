@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (QApplication, QGraphicsRectItem, QGraphicsScene, 
 from cnnviz.app.panes.map_grid import (DIM_TEXT, Mosaic, MosaicImage, diverging_lut, fmt,
                                        grey_lut, normalise_maps, sequential_lut, text_item)
 from cnnviz.app.panes.inspector_select import CellPicker
+from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
+from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
 
 ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 POOLS = ("maxpool", "avgpool")
@@ -437,6 +439,9 @@ class NetworkView(QWidget):
         self.probe: np.ndarray | None = None
         self._auto_zoom = True
         self.clear()
+        # Overlays: the receptive field of the hovered cell, the saliency heat on the input.
+        self.receptive = ReceptiveHighlight(self)
+        self.saliency = SaliencyOverlay(self)
         self.picker = CellPicker(self)  # a click on a cell: cell_clicked, and a marker
 
     # -- building ----------------------------------------------------------------------------
@@ -552,6 +557,7 @@ class NetworkView(QWidget):
                 column.update(taps[column.tap])
             else:
                 column.blank()
+        self.saliency.update(snapshot)
         return True
 
     # -- view ----------------------------------------------------------------------------------
