@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication
 from cnnviz.app.panes.input_dock import _to_rgb8
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.receptive_overlay import spans
-from cnnviz.app.panes.saliency_overlay import blend, caption, heat_rgba, normalise
+from cnnviz.app.panes.saliency_overlay import (TOP_PERCENTILE, blend, caption, heat_rgba,
+                                                normalise)
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.engine.receptive import input_box
 from cnnviz.engine.spec import Summary, validate
@@ -249,7 +250,8 @@ def latest_when(qtbot, win, condition, timeout=30000):
 
 def check_overlays(win, snap, text):
     """Both overlays show the snapshot's map, normalised, with the caption."""
-    norm = snap.saliency / snap.saliency.max()
+    top = np.percentile(snap.saliency, TOP_PERCENTILE)
+    norm = np.minimum(snap.saliency / top, 1)  # 0..1, the top 1% at 1
     view = win.network_view.saliency
     np.testing.assert_allclose(view.heat, norm, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(view.heat, normalise(snap.saliency))
@@ -312,6 +314,7 @@ def test_saliency_and_grad_cam_follow_the_snapshots_and_off_stops_them(qtbot, wi
     win.input.explain.mode_box.setCurrentIndex(2)
     snap = latest_when(qtbot, win, lambda s: s.saliency_mode == "gradcam")
     assert snap.saliency_class == other and snap.saliency.max() == pytest.approx(1.0)
+    assert win.network_view.saliency.heat.max() == 1
     check_overlays(win, snap, caption("gradcam", other, classes,
                                       int(np.argmax(snap.probe_probabilities))))
     assert win.network_view.saliency.text.startswith(f"Grad-CAM for '{classes[other]}'")
@@ -349,4 +352,41 @@ def test_a_new_session_keeps_the_choice(qtbot, window):
     snap = latest_when(qtbot, win, lambda s: s.saliency_mode == "gradcam")
     assert snap.saliency_class == 3
     check_overlays(win, snap, caption("gradcam", 3, list(win.dataset.classes),
+                                      int(np.argmax(snap.probe_probabilities))))
+
+
+def test_normalise_scales_by_the_99th_percentile():
+    heat = np.zeros((10, 10), np.float32)
+    heat.flat[:98] = np.linspace(0, 0.5, 98)
+    heat.flat[98:] = (2.0, 40.0)  # two spikes: scaled by the largest, the rest would vanish
+    norm = normalise(heat)
+    top = np.percentile(heat, 99)
+    np.testing.assert_allclose(norm, np.minimum(heat / top, 1), rtol=1e-6)
+    assert norm.flat[99] == 1 and 0 < norm.flat[98] < 1 and 0 < norm.flat[97] < 1
+    assert norm.flat[97] > 10 * heat.flat[97] / heat.max()
+    np.testing.assert_array_equal(normalise(np.zeros((3, 3))), np.zeros((3, 3)))
+    spike = np.zeros((10, 10))
+    spike[4, 4] = 3.0  # the 99th percentile is 0: the largest value then
+    np.testing.assert_array_equal(normalise(spike), spike / 3)
+    rgba = heat_rgba(np.array([[0.0, 0.5, 1.0]]))
+    assert rgba[0, 0, 3] == 0 and rgba[0, 2, 3] == round(0.8 * 255)  # clear when cold
+
+
+def test_grad_cam_without_a_conv_layer_says_so(qtbot, window):
+    from cnnviz.app.panes.explain import CANNOT
+    win = window
+    dense_only = {"name": "dense only", "input": [3, 32, 32], "classes": CLASSES,
+                  "layers": [{"type": "flatten"}, {"type": "dense", "units": 8}]}
+    assert win.set_architecture(dense_only), win.errors
+    win.input.show_test_image(1)
+    win.input.explain.set_choice("gradcam")
+    snap = latest_when(qtbot, win, lambda s: s.saliency_mode == "gradcam"
+                       and s.probe_probabilities is not None)
+    assert snap.saliency is None
+    assert win.input.explain.caption.text() == CANNOT
+    assert not win.input.explain.legend.isVisible() and win.input.saliency_heat is None
+    assert win.network_view.saliency.heat is None
+    win.input.explain.set_choice("saliency")  # the gradient needs no conv layer
+    snap = latest_when(qtbot, win, lambda s: s.saliency_mode == "saliency")
+    check_overlays(win, snap, caption("saliency", snap.saliency_class, CLASSES,
                                       int(np.argmax(snap.probe_probabilities))))

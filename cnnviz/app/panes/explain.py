@@ -24,6 +24,8 @@ EXPLAIN_TIP = ("Colour the network input by which pixels a class's score depends
                "column of the network view; it follows training.")
 CLASS_TIP = "The class whose score is explained: the predicted one, or any class you pick."
 WAITING = "The heat map comes with the next update (train, step or pick a test image)."
+CANNOT = ("This network gives no such map (Grad-CAM needs a conv layer, and the class must be "
+          "one of the network's).")
 
 
 class ExplainControls(QWidget):
@@ -107,13 +109,14 @@ class ExplainControls(QWidget):
         else:
             self._changed()
 
-    def show_caption(self, text: str | None) -> None:
-        """What the drawn map is ("Saliency for 'ring' (predicted)"); None: no map drawn."""
+    def show_caption(self, text: str | None, why_none: str = WAITING) -> None:
+        """What the drawn map is ("Saliency for 'ring' (predicted)"); None: no map drawn, and
+        why_none says why."""
         on = self.mode_box.currentData() is not None
         self.class_box.setEnabled(on)
         self.caption.setVisible(on)
         self.legend.setVisible(on and bool(text))
-        self.caption.setText(text or WAITING)
+        self.caption.setText(text or why_none)
         self.caption.setStyleSheet("" if text else f"color: {MUTED};")
 
     def _changed(self, *_) -> None:

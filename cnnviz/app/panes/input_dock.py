@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QFileDialog, QGridLayout
 from cnnviz.data.errors import DataError
 from cnnviz.data.images import array_to_input, check_image_args, load_image, mnist_style
 from cnnviz.app.panes.canvas import Canvas
-from cnnviz.app.panes.explain import ExplainControls
+from cnnviz.app.panes.explain import CANNOT, WAITING, ExplainControls
 from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
 
 EMIT_INTERVAL_MS = 30
@@ -180,7 +180,9 @@ class InputPane(QWidget):
         self.preview.setAlignment(Qt.AlignCenter)
         self.preview.setStyleSheet("border: 1px solid #888;")
         self.preview.setToolTip("Exactly what the network is given: the canvas shrunk to the "
-                                "network's input size (for digits also cropped and centred).")
+                                "network's input size (for digits also cropped and centred). "
+                                "With Explain on, the heat over it shows which pixels the "
+                                "class's score depends on.")
         caption = QLabel("network input")
         caption.setStyleSheet(f"color: {MUTED};")
         preview_col = QVBoxLayout()
@@ -533,7 +535,9 @@ class InputPane(QWidget):
                 and probe is not None and np.shape(heat) == probe.shape[1:])
         self.saliency_heat = normalise(heat) if fits else None
         predicted = None if self._probabilities is None else int(np.argmax(self._probabilities))
+        # a map was asked for and the snapshot has none: the network cannot make it
+        cannot = heat is None and mode is not None and probe is not None
         self.explain.show_caption(caption(mode, class_index, self._classes, predicted)
-                                  if fits else None)
+                                  if fits else None, CANNOT if cannot else WAITING)
         if probe is not None:
             self._set_preview(probe)

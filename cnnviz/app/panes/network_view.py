@@ -405,7 +405,8 @@ class NetworkView(QWidget):
         super().__init__(parent)
         self.setToolTip("What the network does with the probe image, stage by stage from left "
                         "to right: filters, the maps they make, pooling, dense layers and the "
-                        "class probabilities. Hover a pixel for its value; click it to see its "
+                        "class probabilities. Hover a pixel for its value and its receptive "
+                        "field (outlined in cyan on the input); click it to see its "
                         "arithmetic in the Inspector.")
         self.scene = QGraphicsScene(self)
         self.canvas = _Canvas(self.scene)

@@ -27,18 +27,25 @@ MODE_HELP = {
                "up, brought back to the input's size. Hot regions speak for the class.",
 }
 LEGEND_HELP = ("Heat over the probe: clear = the class's score does not depend on the pixel, "
-               "yellow = it depends on it most (scaled to the map's largest value).")
+               "yellow = it depends on it most (the top 1% of the map's values all look "
+               "yellow).")
+TOP_PERCENTILE = 99  # the map's values at or above this percentile are drawn at full heat
 
 
 _LUT = pg.colormap.get("inferno").getLookupTable(0.0, 1.0, 256, alpha=False).astype(np.uint8)
 
 
 def normalise(heat: np.ndarray) -> np.ndarray:
-    """A saliency or Grad-CAM map scaled to 0..1 by its largest value (zeros stay zeros)."""
+    """A saliency or Grad-CAM map scaled to 0..1: divided by its TOP_PERCENTILE-th percentile and
+    clipped at 1 (zeros stay zeros). A saliency map is spiky: scaled by its single largest value,
+    all but a handful of pixels would be too faint to see (Captum's visualisation clips the top 2%
+    for the same reason); a Grad-CAM map, already smooth, hardly changes."""
     heat = np.nan_to_num(np.asarray(heat, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     heat = np.maximum(heat, 0)
-    top = float(heat.max()) if heat.size else 0.0
-    return heat / top if top > 0 else np.zeros_like(heat)
+    top = float(np.percentile(heat, TOP_PERCENTILE)) if heat.size else 0.0
+    if top <= 0:
+        top = float(heat.max()) if heat.size else 0.0
+    return np.minimum(heat / top, 1).astype(np.float32) if top > 0 else np.zeros_like(heat)
 
 
 def heat_rgba(norm: np.ndarray) -> np.ndarray:
