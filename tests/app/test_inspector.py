@@ -9,9 +9,9 @@ import re
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QHelpEvent, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from cnnviz.app.panes.inspector_grids import cell_text, num
 from cnnviz.architectures import load_architecture
@@ -81,6 +81,16 @@ def expected_patch(source, k, stride, pad, y, x):
     return padded[window], mask[window]
 
 
+def hover(grid, row: int, col: int) -> str:
+    """The tooltip Qt shows when the mouse rests on a cell of a NumberGrid."""
+    size = grid.cell
+    point = QPoint(col * size.width() + size.width() // 2, row * size.height() + size.height() // 2)
+    QApplication.sendEvent(grid, QHelpEvent(QEvent.Type.ToolTip, point, grid.mapToGlobal(point)))
+    text = QToolTip.text()
+    QToolTip.hideText()
+    return text
+
+
 def check_conv_page(window, cell, snap, page, conv_layer, conv_index, channel, y, x,
                     after_layers):
     """The page's grids and sum line against the snapshot's taps and weights."""
@@ -98,9 +108,12 @@ def check_conv_page(window, cell, snap, page, conv_layer, conv_index, channel, y
         np.testing.assert_allclose(page.weights[c].values, weights[c], rtol=1e-6)
         np.testing.assert_allclose(page.products[c].values, products[c], rtol=1e-5, atol=1e-7)
         for i, j in ((0, 0), (k // 2, k - 1), (k - 1, 1)):
-            assert page.patches[c].text(i, j) == cell_text(patch[c, i, j])
-            assert page.weights[c].text(i, j) == cell_text(weights[c, i, j])
-            assert page.products[c].text(i, j) == cell_text(products[c, i, j])
+            for grid, values in ((page.patches[c], patch), (page.weights[c], weights),
+                                 (page.products[c], products)):
+                if page.numbers:  # every number written in its cell
+                    assert grid.text(i, j) == cell_text(values[c, i, j])
+                else:  # a heat map: the number on hover
+                    assert grid.text(i, j) == "" and f": {values[c, i, j]:.6g}" in hover(grid, i, j)
         assert close(shown(page.channel_sums[c].text()), products[c].sum())
     engine = float(taps[conv_layer][channel, y, x])  # the engine's conv output: pre-activation
     total = float(products.sum())
@@ -255,7 +268,10 @@ def test_play_builds_the_conv_layers_own_map(qtbot, window, train_until):
     assert flashlight.position == 1
     assert flashlight.built[0, 0] == pytest.approx(float(snap.probe_taps[2][1, 0, 0]),
                                                    rel=1e-5, abs=1e-6)
-    assert "cell (row 0, column 0): window rows -1–1, columns -1–1" in flashlight.sum_label.text()
+    text = flashlight.sum_label.text()
+    assert text.startswith(f"cell (row 0, column 0) = sum {num(flashlight.built[0, 0] - cell.bias)}"
+                           f" + bias {num(cell.bias)} = {num(flashlight.built[0, 0])}")
+    assert "window rows -1–1, columns -1–1 · 1 of 64 cells" in text
     window.train_action.trigger()  # training goes on while it plays: Play keeps its snapshot
     taps = play_to_the_end(qtbot, flashlight)
     assert flashlight.played is snap
@@ -272,6 +288,21 @@ def test_play_builds_the_conv_layers_own_map(qtbot, window, train_until):
     taps = play_to_the_end(qtbot, page.flashlight)
     assert page.flashlight.built.shape == (16, 16)
     np.testing.assert_allclose(page.flashlight.built, taps[0][3], rtol=1e-5, atol=1e-6)
+
+
+def test_large_filters_are_heat_maps_with_numbers_on_hover(qtbot, window, train_until):
+    spec = dict(STRIDED, classes=list(window.dataset.classes), layers=[
+        {"type": "conv", "filters": 4, "kernel": 7, "stride": 1, "padding": 3}, {"type": "relu"},
+        {"type": "maxpool", "size": 2}, {"type": "flatten"}, {"type": "dense", "units": 8}])
+    assert window.set_architecture(spec)
+    paused_with_probe(qtbot, window, train_until, steps=2)
+    maps = column(window, "maps", tap=1)
+    cell, snap, page = inspect_by_click(qtbot, window, pixel(maps, 2, 1, 20), ConvCell,
+                                        InspectRequest(1, (2, 1, 20)))
+    assert not page.numbers and page.patches[0].cell.width() < 12
+    assert page.patches[0].mask[:2].all() and not page.patches[0].mask[2:].any()
+    check_conv_page(window, cell, snap, page, 0, 0, 2, 1, 20, [(1, "ReLU")])
+    assert "(padding: a zero added around the input)" in hover(page.patches[1], 0, 3)
 
 
 def send_mouse(widget, kind, point: QPoint, button, buttons) -> None:

@@ -55,8 +55,7 @@ def title(names: Names, result) -> str:
         return "output · softmax, step by step"
     name = f"{names.layer(result.layer)} (layer {result.layer})"
     if isinstance(result, ConvCell):
-        return (f"{name} · filter {result.channel} · output cell (row {result.y}, "
-                f"column {result.x})")
+        return f"{name} · filter {result.channel} · cell (row {result.y}, column {result.x})"
     if isinstance(result, PoolCell):
         return f"{name} · ch {result.channel} · pooled cell (row {result.y}, column {result.x})"
     return f"{name} · unit {result.unit}"
@@ -88,9 +87,13 @@ class Inspector(QWidget):
         top.addWidget(self.heading)
         top.addSpacing(16)
         top.addWidget(self.status, 1)
+        self.pinned = QVBoxLayout()  # a page's answer (its result_row), always in view
+        self.pinned.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(3)
         layout.addLayout(top)
+        layout.addLayout(self.pinned)
         layout.addWidget(self.scroll, 1)
 
     def set_network(self, summary) -> bool:
@@ -132,16 +135,25 @@ class Inspector(QWidget):
             self._clear_page()
             self.page = PAGES[type(result)](self.names, result)
             self.scroll.setWidget(self.page)
+            if getattr(self.page, "result_row", None) is not None:
+                self.pinned.addWidget(self.page.result_row)
             self._key = key
             set_text(self.heading, title(self.names, result))
         self.result, self.snapshot = result, snapshot
         self.page.fill(result, snapshot, self.probe)
-        set_text(self.status, f"With the weights of step {snapshot.step}.")
+        where = getattr(self.page, "where", "")
+        set_text(self.status, f"{where} · weights of step {snapshot.step}" if where
+                 else f"With the weights of step {snapshot.step}.")
 
     def _clear_page(self) -> None:
         if self.page is not None:
             flashlight = getattr(self.page, "flashlight", None)
             if flashlight is not None:
                 flashlight.timer.stop()
+            row = getattr(self.page, "result_row", None)
+            if row is not None:
+                self.pinned.removeWidget(row)
+                row.setParent(None)
+                row.deleteLater()
             self.scroll.setWidget(QLabel())  # the scroll area deletes the old page
         self.page, self._key, self.result, self.snapshot = None, None, None, None

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, sequential_lut
 
-NUMBER_CELL = QSize(42, 18)    # a cell with its number written in it, in pixels
+NUMBER_CELL = QSize(42, 17)    # a cell with its number written in it, in pixels
 PAD_COLOUR = QColor("#3a3c42")
 GRID_LINE = QColor("#202124")
 MARK = QColor("#ff3df2")       # the same magenta as the picked cell in the network view
@@ -64,7 +64,7 @@ class NumberGrid(QWidget):
         if numbers:
             self.cell = NUMBER_CELL
         else:
-            side = max(4, min(16, 128 // max(rows, cols)))
+            side = max(4, min(12, 64 // max(rows, cols)))  # about as tall as 3 rows of numbers
             self.cell = QSize(side, side)
         self.setFixedSize(cols * self.cell.width() + 1, rows * self.cell.height() + 1)
         self.values = np.zeros((rows, cols))
@@ -177,12 +177,16 @@ class InputThumbnail(QWidget):
         self.side = side
         self.box: tuple[int, int, int, int] | None = None
         self._image: QImage | None = None
+        self._source = None
         self._shape = (1, 1)
         self.setToolTip(help_text)
         self.setFixedSize(side, side)
 
     def set_image(self, image: np.ndarray | None, box=None) -> None:
-        self.box = None if box is None else tuple(int(v) for v in box)
+        box = None if box is None else tuple(int(v) for v in box)
+        if image is self._source and box == self.box:
+            return  # the same picture (every snapshot of one probe): nothing to redraw
+        self.box, self._source = box, image
         if image is not None:
             self._shape = image.shape[1:]
             self._image = to_qimage(image_rgb(image))

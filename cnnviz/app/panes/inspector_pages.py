@@ -17,7 +17,7 @@ STEP_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh", "sigmo
               "batchnorm": "batch norm", "dropout": "dropout (off outside training)"}
 NUMBERS_UP_TO = 5   # kernels up to 5x5 show every number; larger ones are heat maps
 CHANNELS_SHOWN = 3  # input channels drawn with numbers (heat maps: twice as many)
-THUMBNAIL = 110
+THUMBNAIL = 100
 
 HELP = {
     "patch": "The patch: the part of the layer's input that the filter covers for this cell. "
@@ -152,7 +152,7 @@ class ConvPage(QWidget):
         self.numbers = k <= NUMBERS_UP_TO
         self.shown = min(channels, CHANNELS_SHOWN if self.numbers else 2 * CHANNELS_SHOWN)
         self.channels, self.k = channels, k
-        self.explain = label("", 12, wrap=True)
+        self.where = ""  # where the filter sits, for the inspector's heading line
         grids = QGridLayout()
         grids.setHorizontalSpacing(6)
         grids.setVerticalSpacing(6)
@@ -181,7 +181,10 @@ class ConvPage(QWidget):
         self.bias_label = label("", 13, bold=False, tip=HELP["sum"])
         self.pre_label = label("", 13, bold=True, tip=HELP["sum"])
         self.after_label = label("", 13, bold=True, tip=HELP["sum"])
-        sums = QHBoxLayout()
+        # The answer, pinned by the inspector above its scrolling part so it is always in view.
+        self.result_row = QWidget()
+        sums = QHBoxLayout(self.result_row)
+        sums.setContentsMargins(4, 0, 4, 0)
         for widget in (self.sum_label, self.bias_label, self.pre_label, self.after_label):
             sums.addWidget(widget)
         sums.addStretch(1)
@@ -193,19 +196,16 @@ class ConvPage(QWidget):
         left.addStretch(1)
         self.field = FieldBox()
         self.flashlight = Flashlight(names, cell)
-        # grids | receptive field     | Play
-        # the sum line, under both    |
+        # grids | receptive field | Play
         page = QGridLayout(self)
         page.setContentsMargins(4, 0, 4, 4)
         page.setHorizontalSpacing(14)
         page.setVerticalSpacing(4)
-        page.addWidget(self.explain, 0, 0, 1, 4)
-        page.addLayout(left, 1, 0)
-        page.addWidget(self.field, 1, 1)
-        page.addLayout(sums, 2, 0, 1, 2)
-        page.addWidget(self.flashlight, 1, 2, 3, 1)
+        page.addLayout(left, 0, 0)
+        page.addWidget(self.field, 0, 1)
+        page.addWidget(self.flashlight, 0, 2)
         page.setColumnStretch(3, 1)
-        page.setRowStretch(3, 1)
+        page.setRowStretch(1, 1)
 
     def fill(self, cell, snapshot, probe) -> None:
         names, k = self.names, self.k
@@ -213,11 +213,9 @@ class ConvPage(QWidget):
         levels = None if source is None else (float(np.min(source)), float(np.max(source)))
         bound_w = float(np.abs(cell.weights).max()) or 1.0
         bound_p = float(np.abs(cell.products).max()) or 1.0
-        set_text(self.explain,
-                 f"Filter {cell.channel} of {names.layer(cell.layer)} on rows {span(*cell.rows)}, "
-                 f"columns {span(*cell.cols)} of {names.maps(cell.input_layer)} (stride "
-                 f"{cell.stride}, padding {cell.padding}): each weight times the value under it,"
-                 f" then all {cell.products.size} products added up.")
+        self.where = (f"on rows {span(*cell.rows)}, columns {span(*cell.cols)} of "
+                      f"{names.maps(cell.input_layer)}, stride {cell.stride}, padding "
+                      f"{cell.padding}")
         for c in range(self.shown):
             self.patches[c].set_values(cell.patch[c], cell.padding_mask[c], levels=levels)
             self.weights[c].set_values(cell.weights[c], levels=(-bound_w, bound_w))
@@ -246,6 +244,8 @@ class PoolPage(QWidget):
         self.block = NumberGrid(k, k, "grey", k <= 2 * NUMBERS_UP_TO, HELP["block"])
         self.result = label("", 14, bold=True, tip=HELP["block"], wrap=True)
         self.after_label = label("", 14, bold=True)
+        for widget in (self.explain, self.result):
+            widget.setMinimumWidth(480)  # a wrapped label is otherwise given a narrow column
         left = QVBoxLayout()
         left.addWidget(self.explain)
         left.addWidget(self.block)
@@ -254,8 +254,10 @@ class PoolPage(QWidget):
         left.addStretch(1)
         self.field = FieldBox()
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 1)
+        layout.addLayout(left)
+        layout.addSpacing(24)
         layout.addWidget(self.field)
+        layout.addStretch(1)
 
     def fill(self, cell, snapshot, probe) -> None:
         names, k = self.names, cell.block.shape[0]

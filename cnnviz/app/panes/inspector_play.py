@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QSlider, QToolB
 from cnnviz.app.panes.inspector_grids import DIM_STYLE, FIELD, MARK, image_rgb, num, to_qimage
 from cnnviz.app.panes.map_grid import sequential_lut
 
-SIDE = 128          # pixels of each picture's longer side
+SIDE = 120          # pixels of each picture's longer side
 TICK_MS = 33        # the animation's clock (about 30 frames a second)
 SPEED_STEPS = 30    # slider positions: 10 ** (position / 10) cells per second, 1 to 1000
 HELP = {
@@ -134,8 +134,8 @@ class Flashlight(QWidget):
         title.setToolTip(HELP["play"])
         layout.addWidget(title)
         layout.addLayout(controls)
-        layout.addLayout(pictures)
         layout.addWidget(self.sum_label)
+        layout.addLayout(pictures)
         layout.addStretch(1)
         self._speed_changed()
 
@@ -260,11 +260,10 @@ class Flashlight(QWidget):
             out = self.built.shape
             self.map_picture.set_picture(self._map_rgb())
             value = self.built[y, x]
-            sum_text = (f"cell (row {y}, column {x}): window rows {y * s - pad}–{y * s - pad + k - 1}"
-                        f", columns {x * s - pad}–{x * s - pad + k - 1}; sum of "
-                        f"{self.weights.size} products {num(value - self.bias)} + bias "
-                        f"{num(self.bias)} = {num(value)}   ({self.position} of {self.total} "
-                        f"cells, step {self.played.step})")
+            sum_text = (f"cell (row {y}, column {x}) = sum {num(value - self.bias)} + bias "
+                        f"{num(self.bias)} = {num(value)}\nwindow rows {y * s - pad}–"
+                        f"{y * s - pad + k - 1}, columns {x * s - pad}–{x * s - pad + k - 1} · "
+                        f"{self.position} of {self.total} cells")
         channels = cell.weights.shape[0]
         mean = "" if channels in (1, 3) or cell.input_layer < 0 else f" (mean of {channels})"
         self.input_caption.setText(f"{source_name}{mean}, padding {pad}, stride {s}")

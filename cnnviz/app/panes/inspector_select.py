@@ -113,6 +113,7 @@ class CellPicker:
 
 
 def _rect(image, tx: float, ty: float) -> QRectF:
-    """Scene rect of image pixel (tx, ty) of a MosaicImage."""
+    """Scene rect around image pixel (tx, ty) of a MosaicImage: a unit wider on each side, so
+    the outline rings the pixel instead of hiding it, however small the pixel is drawn."""
     top_left = image.to_scene(tx, ty)
-    return QRectF(top_left, image.to_scene(tx + 1, ty + 1))
+    return QRectF(top_left, image.to_scene(tx + 1, ty + 1)).adjusted(-1, -1, 1, 1)

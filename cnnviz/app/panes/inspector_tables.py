@@ -35,12 +35,19 @@ def _table(rows: int, headers: list[str], tip: str) -> QTableWidget:
             table.setItem(r, c, QTableWidgetItem(""))
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setStretchLastSection(False)
     table.verticalHeader().setDefaultSectionSize(22)
     height = header.sizeHint().height() + 22 * rows + 4
     table.setFixedHeight(height)
     table.setVerticalScrollBarPolicy(table.verticalScrollBarPolicy().ScrollBarAlwaysOff)
     return table
+
+
+def _fit_width(table: QTableWidget) -> None:
+    """As wide as its columns (which size to their contents), no wider."""
+    width = table.horizontalHeader().length() + 2 * table.frameWidth()
+    if table.width() != width:
+        table.setFixedWidth(width)
 
 
 def _write(table: QTableWidget, row: int, col: int, text: str, bold: bool = False) -> None:
@@ -68,8 +75,9 @@ class DensePage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.explain)
         layout.addWidget(self.table)
-        for widget in (self.rest, self.bias_label, self.total_label):
+        for widget in (self.rest, self.bias_label):
             layout.addWidget(widget)
+        self.result_row = self.total_label  # pinned above the scrolling part by the inspector
         layout.addStretch(1)
 
     def source(self, unit, contribution) -> str:
@@ -93,12 +101,14 @@ class DensePage(QWidget):
             _write(self.table, row, 2, num(term.weight))
             _write(self.table, row, 3, num(term.product), bold=True)
         others = unit.inputs - shown
+        _fit_width(self.table)
         set_text(self.rest, f"… and {others} more terms summing to {num(unit.rest)}"
                  if others else "(those are all the terms)")
         set_text(self.bias_label, f"+ bias {num(unit.bias)}")
         top = float(sum(t.product for t in unit.contributions))
-        set_text(self.total_label, f"total = {num(top)} + {num(unit.rest)} + {num(unit.bias)} = "
-                                   f"{num(unit.total)}{names.after(unit.after)}")
+        rest = f" + the other {others} terms {num(unit.rest)}" if others else ""
+        set_text(self.total_label, f"total = the {shown} largest terms {num(top)}{rest} + bias "
+                                   f"{num(unit.bias)} = {num(unit.total)}{names.after(unit.after)}")
 
 
 class SoftmaxPage(QWidget):
@@ -120,13 +130,14 @@ class SoftmaxPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.explain)
         row = QHBoxLayout()
-        row.addWidget(self.table, 3)
+        row.addWidget(self.table)
+        row.addSpacing(12)
         notes = QVBoxLayout()
         notes.addWidget(self.shift_label)
         notes.addWidget(self.sum_label)
         notes.addWidget(self.divide_label)
         notes.addStretch(1)
-        row.addLayout(notes, 2)
+        row.addLayout(notes, 1)
         layout.addLayout(row)
         layout.addStretch(1)
 
@@ -143,6 +154,7 @@ class SoftmaxPage(QWidget):
             _write(self.table, i, 3, num(steps.exps[i]), bold)
             p = steps.probabilities[i]
             _write(self.table, i, 4, f"{num(p)}  ({p:.1%})", bold)
+        _fit_width(self.table)
         set_text(self.shift_label,
                  f"1. The largest logit is {num(steps.shift)} ({self.name(best)}); it is "
                  f"subtracted from every logit for numerical safety: exp of a large logit would "
