@@ -2,6 +2,8 @@
 
 - before-training.png: Shapes and the default network, a test image as the probe, random weights;
 - shapes-trained.png: after 20 s of training on Shapes, with a circle drawn on the canvas;
+- inspector.png: shapes-small after 10 s of training, the Inspector open on the conv1 cell that
+  lights up most for a test image (clicked in the network view), with Play half way;
 - fashion-mnist.png: fashion-2conv after 30 s on Fashion-MNIST, if it is installed.
 
     python scripts/screenshots.py [--out assets/screenshots] [--seconds 20]
@@ -19,6 +21,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -69,6 +72,32 @@ def save(win: MainWindow, path: Path) -> None:
           f"{latest.test_accuracy if latest and latest.test_accuracy is not None else '-'}")
 
 
+def inspect_brightest_conv_cell(win: MainWindow) -> None:
+    """Click (with the mouse) the first conv layer's cell that lit up most, wait for the
+    Inspector's answer, and play the filter over its input until the map is half built."""
+    view = win.network_view
+    column = next(c for c in view.columns if c.kind == "maps")
+    maps = win.session.latest.probe_taps[column.tap]
+    channel, y, x = np.unravel_index(int(np.argmax(maps[:column.shown])), maps[:column.shown].shape)
+    tx, ty = column.mosaic.tile_origin(*divmod(int(channel), column.mosaic.cols))
+    point = column.image.to_scene(tx + x + 0.5, ty + y + 0.5)
+    view.canvas.centerOn(point)
+    QTest.mouseClick(view.canvas.viewport(), Qt.LeftButton, Qt.NoModifier,
+                     view.canvas.mapFromScene(point))
+    done = time.perf_counter() + 30
+    while win.inspector.page is None and time.perf_counter() < done:
+        wait(100)
+    flashlight = getattr(win.inspector.page, "flashlight", None)
+    if flashlight is not None:
+        flashlight.speed.setValue(25)  # about 300 cells per second
+        QTest.mouseClick(flashlight.play_button, Qt.LeftButton)
+        half = time.perf_counter() + 10
+        while flashlight.position < maps.shape[1] * maps.shape[2] // 2 and \
+                time.perf_counter() < half:
+            wait(20)
+        QTest.mouseClick(flashlight.play_button, Qt.LeftButton)  # pause there
+
+
 def open_window(settings_dir: str) -> MainWindow:
     settings = QSettings(os.path.join(settings_dir, "settings.ini"), QSettings.IniFormat)
     win = MainWindow(settings=settings,
@@ -96,6 +125,13 @@ def main() -> None:
         draw_circle(win)
         train_for(win, args.seconds)
         save(win, out / "shapes-trained.png")
+        win.close()
+
+        win = open_window(settings_dir)
+        win.input.show_test_image(0)
+        train_for(win, args.seconds / 2)
+        inspect_brightest_conv_cell(win)
+        save(win, out / "inspector.png")
         win.close()
 
         if catalog.info("fashion-mnist").locate() is None:

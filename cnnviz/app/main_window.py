@@ -81,14 +81,14 @@ class MainWindow(QMainWindow):
                                 "Which test images the network gets right and wrong, by class.")
         self.splitDockWidget(curves, evaluation, Qt.Horizontal)
         self.resizeDocks([curves], [360], Qt.Vertical)  # room for ten rows of the matrix
-        # The inspector shares the evaluation's place; a click on a cell brings it to the front.
+        # The inspector shares the curves' place (the wider one: room for its grids of numbers,
+        # and the confusion matrix keeps its whole height); a click on a cell brings it forward.
         self.inspector = Inspector()
         self.inspector_dock = self._dock(
             "Inspector", self.inspector, Qt.BottomDockWidgetArea,
             "The arithmetic behind the cell you clicked in the network view, live.")
-        self.tabifyDockWidget(evaluation, self.inspector_dock)
-        evaluation.raise_()
-        self._inspector_sized = False
+        self.tabifyDockWidget(curves, self.inspector_dock)
+        curves.raise_()
         self.network_view.cell_clicked.connect(self.inspect)
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
@@ -351,12 +351,6 @@ class MainWindow(QMainWindow):
         if request is not None:
             self.inspector_dock.show()
             self.inspector_dock.raise_()
-            if not self._inspector_sized:  # the first time: room for its grids of numbers
-                self._inspector_sized = True
-                width = self.width()
-                self.resizeDocks([self.curves_dock, self.inspector_dock],
-                                 [int(0.36 * width), int(0.64 * width)], Qt.Horizontal)
-                self.resizeDocks([self.curves_dock], [430], Qt.Vertical)
 
     def _choose_test_image(self, index: int) -> None:
         self.input.show_test_image(index)
