@@ -2,6 +2,11 @@
 ImageItem: the tiles are packed into a preallocated float32 mosaic whose gaps are NaN (drawn
 transparent), so a column of 48 maps costs one setImage and one texture, not 48 (DESIGN.md
 convention 8). The mosaic knows where every tile is, so hovering maps back to (tile, y, x).
+
+The network view redraws every column with every snapshot while the worker wants both cores, so
+drawing is kept lean: MosaicItem turns the mosaic into pixels with a few numpy passes instead of
+pyqtgraph's general path (which looks up the NaN gaps pixel by pixel), and labels are cached as
+pixmaps, so a repaint does not lay their text out again.
 """
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QColor, QFont, QTransform
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem
+from PySide6.QtGui import QColor, QFont, QImage, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
 TEXT = QColor("#d8d8d8")
 DIM_TEXT = QColor("#a0a0a0")
@@ -59,6 +64,9 @@ def text_item(scene: QGraphicsScene, text: str, x: float, y: float, size: int,
     item.setFont(font)
     item.setBrush(color)
     item.setPos(x, y)
+    # Painting a QGraphicsSimpleTextItem lays its text out anew every time; the network view
+    # repaints hundreds of labels with every snapshot, so keep each as a pixmap until it changes.
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     if tooltip:
         item.setToolTip(tooltip)
     scene.addItem(item)
@@ -114,6 +122,55 @@ def normalise_maps(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return scaled.astype(np.float32, copy=False), low, high
 
 
+class MosaicItem(pg.ImageItem):
+    """An ImageItem for a float32 mosaic with NaN gaps, an (n, 3) uint8 lookup table and fixed
+    levels (no auto levels, no downsampling): the colours pyqtgraph would draw (value v goes to
+    table entry (v - low) * n / (high - low), clipped to 0..n-1; NaN is transparent), made with
+    a few whole-array numpy passes into a reused premultiplied-ARGB buffer, which QPainter draws
+    without converting it. `image` is still the float mosaic; anything else (another kind of
+    table, a colour image) goes pyqtgraph's way."""
+
+    def __init__(self, lut: np.ndarray):
+        self._colours = None
+        self._scaled = self._index = self._argb = None
+        super().__init__(axisOrder="row-major")
+        self.setLookupTable(lut)
+
+    def setLookupTable(self, lut, update=True):
+        table = None if lut is None or callable(lut) else np.asarray(lut)
+        if table is not None and table.dtype == np.uint8 and table.ndim == 2 \
+                and table.shape[1] == 3 and len(table):
+            rgb = table.astype(np.uint32)
+            opaque = (0xFF << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+            self._colours = np.append(opaque, np.uint32(0))  # the last entry: NaN, transparent
+        else:
+            self._colours = None
+        super().setLookupTable(lut, update)
+
+    def render(self):
+        image, colours = self.image, self._colours
+        if (colours is None or image is None or image.ndim != 2 or image.size == 0
+                or image.dtype.kind != "f" or self.levels is None or self.autoDownsample):
+            return super().render()
+        if self._argb is None or self._argb.shape != image.shape:
+            self._scaled = np.empty(image.shape, np.float32)
+            self._index = np.empty(image.shape, np.intp)
+            self._argb = np.empty(image.shape, np.uint32)
+        low, high = (float(v) for v in np.ravel(self.levels)[:2])
+        n = len(colours) - 1
+        scaled = self._scaled
+        np.subtract(image, low, out=scaled)
+        np.multiply(scaled, n / (high - low) if high > low else 0.0, out=scaled)
+        np.clip(scaled, 0, n - 1, out=scaled)
+        np.copyto(scaled, n, where=np.isnan(scaled))
+        self._index[...] = scaled  # truncates, as pyqtgraph does
+        np.take(colours, self._index, out=self._argb)
+        self.qimage = pg.functions.ndarray_to_qimage(self._argb,
+                                                     QImage.Format.Format_ARGB32_Premultiplied)
+        self._renderRequired = False
+        self._unrenderable = False
+
+
 class MosaicImage:
     """A Mosaic shown by one ImageItem at (x, y) in a scene, each pixel `scale` units wide
     (or `scale_x` x `scale_y`)."""
@@ -123,8 +180,7 @@ class MosaicImage:
         self.mosaic = mosaic
         self.scale_x, self.scale_y = scale_x, scale_y if scale_y is not None else scale_x
         self.levels = levels
-        self.item = pg.ImageItem(axisOrder="row-major")
-        self.item.setLookupTable(lut)
+        self.item = MosaicItem(lut)
         self.item.setTransform(QTransform.fromScale(self.scale_x, self.scale_y))
         self.item.setPos(x, y)
         if tooltip:

@@ -1,0 +1,125 @@
+"""The drawing shortcuts that keep the panes cheap while training (see
+benchmarks/gui_responsiveness.py): they must draw what pyqtgraph would have drawn."""
+from types import SimpleNamespace
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QImage, QPainter
+
+from cnnviz.app.panes.curves import CurvesPane, nice_ceiling, stepped
+from cnnviz.app.panes.map_grid import (Mosaic, MosaicItem, diverging_lut, grey_lut,
+                                       sequential_lut)
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+
+def pixels(qimage) -> np.ndarray:
+    image = qimage.convertToFormat(qimage.Format.Format_ARGB32_Premultiplied)
+    return np.frombuffer(image.constBits(), np.uint32,  # copied: `image` goes away
+                         image.width() * image.height()).reshape(image.height(),
+                                                                 image.width()).copy()
+
+
+@pytest.mark.parametrize("lut", [sequential_lut(), diverging_lut(), grey_lut(),
+                                 sequential_lut()[::4]])
+@pytest.mark.parametrize("levels", [(0.0, 1.0), (-0.3, 0.3), (2.0, 7.5)])
+def test_mosaic_item_draws_the_pixels_pyqtgraph_draws(qapp, lut, levels):
+    mosaic = Mosaic(5, 7, 13, 11, 17, 14)  # gaps are NaN
+    rng = np.random.default_rng(0)
+    mosaic.fill_sequence(rng.normal(size=(33, 13, 11)).astype(np.float32) * 3)
+    mosaic.tiles[0, 0, 0, :4] = [levels[0], levels[1], np.inf, -np.inf]
+    reference = pg.ImageItem(axisOrder="row-major")
+    reference.setLookupTable(lut)
+    reference.setImage(mosaic.image, autoLevels=False, levels=levels)
+    reference.render()
+    item = MosaicItem(lut)
+    item.setImage(mosaic.image, autoLevels=False, levels=levels)
+    item.render()
+    assert np.shares_memory(item.image, mosaic.image)  # the float mosaic, not a copy
+    np.testing.assert_array_equal(pixels(item.qimage), pixels(reference.qimage))
+
+
+def test_mosaic_item_blank_is_transparent_and_follows_a_new_table(qapp):
+    mosaic = Mosaic(2, 2, 3, 3, 4, 4)
+    item = MosaicItem(grey_lut())
+    item.setImage(mosaic.image, autoLevels=False, levels=(0, 1))
+    item.render()
+    assert set(pixels(item.qimage).ravel().tolist()) == {0}
+    mosaic.tiles[...] = 1.0
+    item.setLookupTable(diverging_lut())
+    item.setImage(mosaic.image, autoLevels=False, levels=(0, 1))
+    item.render()
+    r, g, b = diverging_lut()[-1]
+    assert pixels(item.qimage)[0, 0] == (0xFF << 24) | (int(r) << 16) | (int(g) << 8) | int(b)
+
+
+def test_nice_ranges():
+    assert [nice_ceiling(v) for v in (1, 1.1, 7, 10, 11, 37, 41, 101, 0.013)] == pytest.approx(
+        [1, 1.2, 8, 10, 12, 40, 50, 120, 0.015])
+    assert stepped(1, 37, x_axis=True) == pytest.approx((0, 40))
+    assert stepped(0.234, 2.31, x_axis=False) == pytest.approx((0, 2.5))
+    assert stepped(0.5, 0.5, x_axis=False) == (0.5, 0.5)
+
+
+def snapshot(step, loss):
+    return SimpleNamespace(step=step, batch_loss=loss, smoothed_loss=loss, evaluation_step=None,
+                           test_accuracy=None, test_loss=None, hyperparameters={"lr": 0.02})
+
+
+class PaintCount(QObject):
+    def __init__(self, widget):
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        self.count += event.type() == QEvent.Type.Paint
+        return False
+
+
+def test_curves_axes_stay_put_while_points_come_in(qtbot):
+    pane = CurvesPane()
+    qtbot.addWidget(pane)
+    pane.resize(700, 400)
+    pane.show()
+    qtbot.waitExposed(pane)
+    for step in range(1, 301):
+        pane.add_snapshot(snapshot(step, float(np.exp(-step / 200))))
+    pane.redraw()
+    qtbot.wait(50)
+    view = pane.loss_plot.getViewBox()
+    before = view.viewRange()
+    assert before[0][1] >= 300
+    paints = PaintCount(pane.view.viewport())
+    pane.add_snapshot(snapshot(301, 0.5))
+    pane.redraw()
+    qtbot.wait(50)
+    assert view.viewRange() == before and paints.count == 1
+    x, y = pane.raw_item.getData()
+    assert x[-1] == 301 and y[-1] == 0.5
+    pane.add_snapshot(snapshot(before[0][1] + 50, 0.4))  # beyond the range: it grows
+    pane.redraw()
+    qtbot.wait(50)
+    assert view.viewRange()[0][1] > before[0][1] + 50
+    assert paints.count == 2  # the auto-range settled before painting: no second paint
+
+
+def test_curves_grid_is_opaque_and_under_the_curves(qtbot):
+    pane = CurvesPane()
+    qtbot.addWidget(pane)
+    pane.resize(700, 400)
+    pane.show()
+    for step in range(1, 50):
+        pane.add_snapshot(snapshot(step, 1.0 / step))
+    pane.redraw()
+    background = pane.view.backgroundBrush().color()
+    for plot in (pane.loss_plot, pane.acc_plot):
+        assert plot.getAxis("left").zValue() < plot.getViewBox().zValue()
+        image = QImage(10, 10, QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(image)
+        specs = plot.getAxis("left").generateDrawSpecs(painter)
+        painter.end()
+        assert specs[1] and all(pen.color().alpha() == 255 for pen, _, _ in specs[1])
+        assert background.alpha() == 255
