@@ -1,5 +1,6 @@
 """The drawing shortcuts that keep the panes cheap while training (see
 benchmarks/gui_responsiveness.py): they must draw what pyqtgraph would have drawn."""
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,8 +10,15 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage, QPainter
 
 from cnnviz.app.panes.curves import CurvesPane, nice_ceiling, stepped
-from cnnviz.app.panes.map_grid import (Mosaic, MosaicItem, diverging_lut, grey_lut,
+from cnnviz.app.panes.map_grid import (Mosaic, MosaicItem, diverging_lut, fmt, grey_lut,
                                        sequential_lut)
+from cnnviz.app.panes import network_view
+from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.architectures import fit_to_dataset, load_architecture
+from cnnviz.data.shapes import make_shapes
+from cnnviz.engine.network import Network
+from cnnviz.training.control import Control
+from cnnviz.training.loop import TrainConfig, train
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -123,3 +131,42 @@ def test_curves_grid_is_opaque_and_under_the_curves(qtbot):
         painter.end()
         assert specs[1] and all(pen.color().alpha() == 255 for pen, _, _ in specs[1])
         assert background.alpha() == 255
+
+
+def test_network_view_rewrites_range_labels_at_most_every_quarter_second(qtbot, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(network_view, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    data = make_shapes(train_size=64, test_size=16)
+    spec = fit_to_dataset(load_architecture("shapes-small"), data.input_shape, data.classes)
+    control = Control()
+    control.set_probe(data.test_x[3])
+    config = TrainConfig(batch_size=16, snapshot_every=1, snapshot_seconds=None,
+                         max_snapshot_hz=None, eval_every=None)
+    run = train(Network(spec, seed=0), data, control, config)
+    first, second = next(run), next(run)
+    run.close()
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.set_network(Network(spec, seed=0).summary)
+    view.set_probe(data.test_x[3])
+    maps = next(c for c in view.columns if c.kind == "maps")
+
+    def written():
+        return [label.text() for label in maps.labels]
+
+    def expected(snapshot):
+        return [f"{fmt(m.min())} … {fmt(m.max())}" for m in snapshot.probe_taps[maps.tap]]
+
+    assert first.state == second.state == "running" and expected(first) != expected(second)
+    view.update_snapshot(first)
+    assert written() == expected(first)
+    clock[0] += 0.2
+    view.update_snapshot(second)  # the maps change, the numbers wait
+    assert maps.data is second.probe_taps[maps.tap] and written() == expected(first)
+    view.update_snapshot(dataclasses.replace(second, state="paused"))  # not running: written
+    assert written() == expected(second)
+    view.update_snapshot(first)
+    assert written() == expected(second)
+    clock[0] += 0.3
+    view.update_snapshot(first)
+    assert written() == expected(first)

@@ -10,6 +10,7 @@ Wheel scrolls (sideways when everything fits vertically), Ctrl+wheel zooms, drag
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,10 @@ COLUMN_H = 600         # target height of a column's content, scene units (~ scr
 TOP = 58               # where content starts below a column's header
 GAP = 36               # between columns
 BACKGROUND = QColor("#1e1f22")
+# While training, the maps' range labels change at most this often (seconds): nobody reads
+# numbers at the snapshot rate, and rewriting a few hundred labels was a third of the view's time
+# per snapshot (benchmarks/gui_responsiveness.py). A snapshot that is not "running" writes them.
+LABELS_EVERY = 0.25
 
 HELP = {
     "input": "The probe image, one channel per tile (for colour images: red, green, blue). "
@@ -132,12 +137,15 @@ class MapColumn(Column):
                              TOP + self.image.height + 2, 11, color=DIM_TEXT)
             self.grow(more.boundingRect().width(), TOP + self.image.height + 20)
 
-    def update(self, maps: np.ndarray) -> None:
+    def update(self, maps: np.ndarray, labels: bool = True) -> None:
+        """Draw the maps; with labels, also write each map's range under it."""
         self.data = maps
         shown = maps[:self.shown]
         scaled, low, high = normalise_maps(shown)
         self.mosaic.fill_sequence(scaled)
         self.image.show()
+        if not labels:
+            return
         for label, lo, hi in zip(self.labels, low.tolist(), high.tolist()):
             text = f"{fmt(lo)} … {fmt(hi)}"
             if label.text() != text:
@@ -439,6 +447,7 @@ class NetworkView(QWidget):
         self.summary = None
         self.probe: np.ndarray | None = None
         self._auto_zoom = True
+        self._labels_due = 0.0  # when the range labels may next be rewritten (time.perf_counter)
         self.clear()
         # Overlays: the receptive field of the hovered cell, the saliency heat on the input.
         self.receptive = ReceptiveHighlight(self)
@@ -449,6 +458,7 @@ class NetworkView(QWidget):
 
     def set_network(self, summary) -> None:
         """Build every column for this network (once); data arrives with update_snapshot."""
+        self._labels_due = 0.0
         if summary == self.summary:  # the same architecture (Reset): keep the columns, not the data
             for column in self.columns:
                 column.blank()
@@ -541,6 +551,10 @@ class NetworkView(QWidget):
         taps = snapshot.probe_taps
         probe = getattr(snapshot, "probe", None)
         probe = self.probe if probe is None else probe
+        now = time.perf_counter()
+        labels = getattr(snapshot, "state", None) != "running" or now >= self._labels_due
+        if labels:
+            self._labels_due = now + LABELS_EVERY
         for column in self.columns:
             if isinstance(column, FilterColumn):
                 column.update(snapshot.conv_weights[column.conv])
@@ -551,9 +565,11 @@ class NetworkView(QWidget):
                     column.update(snapshot.probe_probabilities)
             elif column.kind == "input":
                 if taps and probe is not None and probe.shape == column.shape:
-                    column.update(probe)
+                    column.update(probe, labels)
                 else:
                     column.blank()
+            elif taps and isinstance(column, MapColumn):
+                column.update(taps[column.tap], labels)
             elif taps:
                 column.update(taps[column.tap])
             else:
