@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 SYSTEM_DEBS := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 \
 	libxkbcommon0 libgomp1
 
-.PHONY: run test bench screenshots system-deps venv clean
+.PHONY: run test bench screenshots dist check-wheel install-desktop uninstall-desktop \
+	system-deps venv clean
 
 run: venv
 	$(VENV)/bin/cnnviz
@@ -20,6 +21,49 @@ bench: venv
 # The main window before and after training, into assets/screenshots/ (shown in the README).
 screenshots: venv
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+
+# The wheel and the sdist, into dist/ (the version is cnnviz/__init__.py's __version__).
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' cnnviz/__init__.py)
+dist: venv
+	$(PY) -c 'import build' 2>/dev/null || $(PY) -m pip install --quiet build
+	rm -f dist/cnnviz-*
+	$(PY) -m build --outdir dist .
+
+# The wheel installed into a clean venv in /tmp: `cnnviz --version`, `cnnviz archs`, the icons.
+check-wheel: dist
+	PYTHON=$(PYTHON) scripts/check_wheel.sh dist/cnnviz-$(VERSION)-py3-none-any.whl
+
+# The desktop entry, icons and AppStream metainfo for the current user, under XDG_DATA_HOME. The
+# entry runs this checkout's venv (or CNNVIZ_BIN=/path/to/cnnviz); uninstall-desktop removes them.
+APP_ID := io.github.cnnviz.cnnviz
+ICON_SIZES := 16 32 48 64 128 256
+DATA_HOME = $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
+HICOLOR = $(DATA_HOME)/icons/hicolor
+CNNVIZ_BIN ?= $(abspath $(VENV)/bin/cnnviz)
+define refresh-desktop-caches
+	@if command -v update-desktop-database >/dev/null; then \
+		update-desktop-database -q "$(DATA_HOME)/applications" || true; fi
+	@if command -v gtk-update-icon-cache >/dev/null; then \
+		gtk-update-icon-cache -q -f -t "$(HICOLOR)" || true; fi
+endef
+install-desktop: venv
+	@test -x "$(CNNVIZ_BIN)" || { echo "no cnnviz at $(CNNVIZ_BIN)"; exit 1; }
+	mkdir -p "$(DATA_HOME)/applications" "$(DATA_HOME)/metainfo" "$(HICOLOR)/scalable/apps"
+	sed -e 's|^Exec=cnnviz$$|Exec="$(CNNVIZ_BIN)"\nTryExec=$(CNNVIZ_BIN)|' \
+		packaging/$(APP_ID).desktop > "$(DATA_HOME)/applications/$(APP_ID).desktop"
+	install -m 644 packaging/$(APP_ID).metainfo.xml "$(DATA_HOME)/metainfo/"
+	install -m 644 assets/icons/cnnviz.svg "$(HICOLOR)/scalable/apps/$(APP_ID).svg"
+	for n in $(ICON_SIZES); do \
+		install -D -m 644 assets/icons/cnnviz-$$n.png "$(HICOLOR)/$${n}x$$n/apps/$(APP_ID).png" \
+			|| exit 1; \
+	done
+	$(refresh-desktop-caches)
+
+uninstall-desktop:
+	rm -f "$(DATA_HOME)/applications/$(APP_ID).desktop" \
+		"$(DATA_HOME)/metainfo/$(APP_ID).metainfo.xml" "$(HICOLOR)/scalable/apps/$(APP_ID).svg" \
+		$(foreach n,$(ICON_SIZES),"$(HICOLOR)/$(n)x$(n)/apps/$(APP_ID).png")
+	$(refresh-desktop-caches)
 
 venv: $(VENV)/.installed
 
