@@ -26,7 +26,7 @@ screenshots: venv
 VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' cnnviz/__init__.py)
 dist: venv
 	$(PY) -c 'import build' 2>/dev/null || $(PY) -m pip install --quiet build
-	rm -f dist/cnnviz-*
+	rm -f dist/cnnviz-$(VERSION)-py3-none-any.whl dist/cnnviz-$(VERSION).tar.gz
 	$(PY) -m build --outdir dist .
 
 # The wheel installed into a clean venv in /tmp: `cnnviz --version`, `cnnviz archs`, the icons.
