@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from cnnviz.app.main_window import MainWindow  # noqa: E402
 from cnnviz.data import catalog  # noqa: E402
 
-SIZE = (1600, 1000)
+SIZE = (1920, 1080)  # a full-HD screen, the commonest
 
 
 def wait(ms: int) -> None:
@@ -98,8 +98,10 @@ def inspect_brightest_conv_cell(win: MainWindow) -> None:
         QTest.mouseClick(flashlight.play_button, Qt.LeftButton)  # pause there
 
 
-def open_window(settings_dir: str) -> MainWindow:
-    settings = QSettings(os.path.join(settings_dir, "settings.ini"), QSettings.IniFormat)
+def open_window(settings_dir: str, name: str) -> MainWindow:
+    """A window as on a first start: its own empty settings, so one picture's layout (the
+    Inspector brought forward) does not carry over to the next."""
+    settings = QSettings(os.path.join(settings_dir, f"{name}.ini"), QSettings.IniFormat)
     win = MainWindow(settings=settings,
                      show_error=lambda title, text: sys.exit(f"{title}: {text}"))
     win.resize(*SIZE)
@@ -117,7 +119,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as settings_dir:
-        win = open_window(settings_dir)
+        win = open_window(settings_dir, "shapes")
         win.input.show_test_image(0)
         wait(1500)
         save(win, out / "before-training.png")
@@ -127,7 +129,7 @@ def main() -> None:
         save(win, out / "shapes-trained.png")
         win.close()
 
-        win = open_window(settings_dir)
+        win = open_window(settings_dir, "inspector")
         win.input.show_test_image(0)
         train_for(win, args.seconds / 2)
         inspect_brightest_conv_cell(win)
@@ -137,7 +139,7 @@ def main() -> None:
         if catalog.info("fashion-mnist").locate() is None:
             print("Fashion-MNIST is not installed: no fashion-mnist.png (see `cnnviz datasets`)")
         else:
-            win = open_window(settings_dir)
+            win = open_window(settings_dir, "fashion")
             win.load_dataset("fashion-mnist", "fashion-2conv")
             win.input.show_test_image(0)
             train_for(win, args.seconds * 1.5)

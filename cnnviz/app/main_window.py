@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.spec: dict | None = None
         self.specs_by_version: dict[int, dict] = {}
         self.probe = None
+        self._evaluation_key = self._test_asked_after = None  # for the Test action's report
         self._build_panes()
         self._build_toolbar()
         self._build_menus()
@@ -295,7 +296,8 @@ class MainWindow(QMainWindow):
     def evaluate_now(self) -> None:
         if self.session is not None:
             self.session.control.request_evaluation()
-            self.statusBar().showMessage("Testing on the whole test set…", 3000)
+            self.statusBar().showMessage("Testing on the whole test set…")
+            self._test_asked_after = self._evaluation_key
 
     def reset(self) -> None:
         if self.spec is not None and self.editor.is_valid():
@@ -352,6 +354,18 @@ class MainWindow(QMainWindow):
             self.inspector_dock.show()
             self.inspector_dock.raise_()
 
+    def _report_requested_test(self, snap) -> None:
+        """Once the evaluation asked for by Test arrives, the status bar says its result."""
+        self._evaluation_key = (snap.evaluation_step, snap.evaluated_images, snap.test_loss)
+        asked_after = self._test_asked_after
+        if asked_after is None or self._evaluation_key == asked_after or snap.test_accuracy is None:
+            return
+        if snap.evaluated_images == len(self.dataset.test_y):
+            self._test_asked_after = None
+            self.statusBar().showMessage(
+                f"Test accuracy at step {snap.evaluation_step}: {snap.test_accuracy:.1%} of all "
+                f"{snap.evaluated_images:,} test images.", 10000)
+
     def _choose_test_image(self, index: int) -> None:
         self.input.show_test_image(index)
 
@@ -373,6 +387,7 @@ class MainWindow(QMainWindow):
         accuracy = "–" if snap.test_accuracy is None else f"{snap.test_accuracy:.1%}"
         self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "
                               f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")
+        self._report_requested_test(snap)
         if snap.state == "diverged":
             self.statusBar().showMessage(snap.message)
         if snap.state in PAUSED_STATES:

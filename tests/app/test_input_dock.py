@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from cnnviz.app.panes.input_dock import InputPane
@@ -298,3 +298,18 @@ def test_the_prediction_shows_the_top_three(qtbot, grey, test_set):
         grey.show_prediction(bad)  # none, another network's, a diverged one: no prediction
         assert texts(grey.class_labels) == ["—", "", ""] and texts(grey.percent_labels) == [""] * 3
         assert "No prediction yet" in grey.verdict.text()
+
+
+def test_a_long_class_name_stays_on_one_line(qtbot, grey):
+    """The top class shrinks its font, then elides, rather than wrapping into the widgets below."""
+    grey.resize(300, grey.height())
+    grey.show()
+    qtbot.waitExposed(grey)
+    label = grey.class_labels[0]
+    big = label.fitted()[0].pointSizeF()
+    label.setText("an exceedingly long class name that cannot fit in the pane")
+    font, shown = label.fitted()
+    assert label.text().startswith("an exceedingly long")  # the whole name, for tests and tooltips
+    assert font.pointSizeF() < big and shown.endswith("…")
+    assert QFontMetrics(font).horizontalAdvance(shown) <= label.contentsRect().width()
+    assert label.height() < 2 * QFontMetrics(font).height() + 4  # one line

@@ -18,8 +18,12 @@ def test_test_action_evaluates_the_whole_test_set_while_paused(qtbot, window):
     qtbot.waitUntil(lambda: session.latest is not None, timeout=20000)
     assert session.control.paused and session.latest.evaluated_images == 0
     window.evaluate_action.trigger()
+    assert window.statusBar().currentMessage() == "Testing on the whole test set…"
     qtbot.waitUntil(lambda: session.latest.evaluated_images == len(window.dataset.test_x),
                     timeout=30000)
+    # and says the result once it is in
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Test accuracy at step 0:"))
+    assert f"of all {len(window.dataset.test_x):,} test images" in window.statusBar().currentMessage()
     latest = session.latest
     assert latest.step == 0 and latest.evaluation_step == 0
     assert latest.confusion.sum() == len(window.dataset.test_x)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLab
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 MAX_SHOWN = 100      # thumbnails in the strip at most
-THUMB = 56           # thumbnail size in pixels
+THUMB = 44           # thumbnail size in pixels
 INDEX_ROLE = Qt.ItemDataRole.UserRole
 PAD = 4              # pixels of room at each end of a class name in a header
 NAMES_SHARE = 0.3    # the names may take this share of the width when the counts then still fit
@@ -205,7 +205,7 @@ class EvaluationPane(QWidget):
         self.strip.setIconSize(QSize(THUMB, THUMB))
         self.strip.setSpacing(2)
         self.strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.strip.setFixedHeight(THUMB + 24 + self.strip.horizontalScrollBar().sizeHint().height())
+        self.strip.setFixedHeight(THUMB + 14 + self.strip.horizontalScrollBar().sizeHint().height())
         self.strip.setToolTip("Click an image to make it the probe that every pane shows.")
         self.strip.itemClicked.connect(self._on_image)
 

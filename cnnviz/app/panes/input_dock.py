@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QFileDialog, QGridLayout
 from cnnviz.data.errors import DataError
 from cnnviz.data.images import array_to_input, check_image_args, load_image, mnist_style
 from cnnviz.app.panes.canvas import Canvas
+from cnnviz.app.panes.fitted_label import FittedLabel
 from cnnviz.app.panes.explain import CANNOT, WAITING, ExplainControls
 from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
 
@@ -195,12 +196,12 @@ class InputPane(QWidget):
             font = QFont(self.font())
             font.setPointSizeF(20 if rank == 0 else 13)
             font.setBold(rank == 0)
-            name, pct = QLabel(), QLabel()
+            name = FittedLabel(font, smallest_pt=12) if rank == 0 else QLabel()
+            pct = QLabel()
             name.setFont(font)
             pct.setFont(font)
             self.class_labels.append(name)
             self.percent_labels.append(pct)
-        self.class_labels[0].setWordWrap(True)  # "horizontal line" may need two lines
         best = QVBoxLayout()
         best.addWidget(self.class_labels[0])
         best.addWidget(self.percent_labels[0])
