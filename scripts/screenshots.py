@@ -4,6 +4,7 @@
 - shapes-trained.png: after 20 s of training on Shapes, with a circle drawn on the canvas;
 - inspector.png: shapes-small after 10 s of training, the Inspector open on the conv1 cell that
   lights up most for a test image (clicked in the network view), with Play half way;
+- saliency.png: the same window with Explain set to Saliency for the predicted class;
 - fashion-mnist.png: fashion-2conv after 30 s on Fashion-MNIST, if it is installed.
 
     python scripts/screenshots.py [--out assets/screenshots] [--seconds 20]
@@ -98,6 +99,16 @@ def inspect_brightest_conv_cell(win: MainWindow) -> None:
         QTest.mouseClick(flashlight.play_button, Qt.LeftButton)  # pause there
 
 
+def show_saliency(win: MainWindow) -> None:
+    """Explain: Saliency for the predicted class, as chosen in the Input dock; waits for the
+    paused worker to send the map."""
+    win.input.explain.set_choice("saliency")
+    done = time.perf_counter() + 30
+    while win.session.latest.saliency is None and time.perf_counter() < done:
+        wait(50)
+    wait(500)
+
+
 def open_window(settings_dir: str, name: str) -> MainWindow:
     """A window as on a first start: its own empty settings, so one picture's layout (the
     Inspector brought forward) does not carry over to the next."""
@@ -134,6 +145,8 @@ def main() -> None:
         train_for(win, args.seconds / 2)
         inspect_brightest_conv_cell(win)
         save(win, out / "inspector.png")
+        show_saliency(win)
+        save(win, out / "saliency.png")
         win.close()
 
         if catalog.info("fashion-mnist").locate() is None:
