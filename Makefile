@@ -5,11 +5,16 @@ PY := $(VENV)/bin/python
 # Qt's runtime libraries on a bare Debian/Ubuntu (DESIGN.md), and libgomp1 for numba's OpenMP layer.
 SYSTEM_DEBS := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 \
 	libxkbcommon0 libgomp1
+# What Qt's xcb plugin needs for a real window on an X11 desktop (only `make run` asks for them).
+X11_DEBS := libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+	libxcb-render-util0 libxcb-shape0
+DEBS = $(SYSTEM_DEBS)
 
 .PHONY: run test bench screenshots dist check-wheel install-desktop uninstall-desktop \
 	system-deps venv clean
 
-run: venv
+run: DEBS = $(SYSTEM_DEBS) $(X11_DEBS)
+run: venv system-deps
 	$(VENV)/bin/cnnviz
 
 test: venv
@@ -77,7 +82,7 @@ $(VENV)/.installed: pyproject.toml | system-deps
 system-deps:
 	@command -v dpkg-query >/dev/null || exit 0; \
 	missing=""; \
-	for pkg in $(SYSTEM_DEBS); do \
+	for pkg in $(DEBS); do \
 		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$pkg"; \
 	done; \
 	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
