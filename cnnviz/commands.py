@@ -89,7 +89,7 @@ def train(args) -> int:
     from cnnviz.engine.network import Network
     from cnnviz.engine.optim import OPTIMIZERS
     from cnnviz.training.evaluation import evaluate
-    from cnnviz.training.fit import train_epochs
+    from cnnviz.training.fit import Diverged, train_epochs
 
     start = time.perf_counter()
     arch = load_architecture(args.arch)
@@ -128,6 +128,11 @@ def train(args) -> int:
                      augmentation=augmentation, report_every=5)
     except KeyboardInterrupt:  # stop cleanly: evaluate and save what was learned so far
         bar.line(f"stopped by the user at step {progress['steps']}")
+    except Diverged as exc:  # the weights are ruined: nothing worth saving
+        if bar.tty:
+            print()  # end the progress bar's line
+        print(f"cnnviz: training diverged: {exc}. Nothing was saved.", file=sys.stderr)
+        return 1
     final = evaluate(network, data.test_x, data.test_y)
     if args.out:
         from cnnviz.training.modelfile import save_model

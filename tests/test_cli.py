@@ -54,6 +54,17 @@ def test_train_prints_progress_and_accuracy(capsys):
     assert "epoch 1/1" in out and "test accuracy" in out
 
 
+def test_a_diverging_run_stops_with_one_line_and_saves_nothing(tmp_path, capsys):
+    """The README's experiment: SGD at learning rate 5 blows shapes-small up within a few
+    batches (its loss goes 3.2, 3.3, then thousands)."""
+    out = tmp_path / "model.cnnviz"
+    assert main(["train", "--lr", "5", "--epochs", "1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cnnviz: training diverged: loss exploded to ")
+    assert "learning rate 5 is probably too high. Nothing was saved." in err
+    assert "\n" not in err and not out.exists()
+
+
 @pytest.mark.parametrize("argv", [["train", "--batch-size", "0"], ["train", "--epochs", "-1"],
                                   ["train", "--lr", "0"], ["bench", "--rounds", "0"]])
 def test_bad_numbers_are_refused_with_a_message(argv, capsys):

@@ -12,6 +12,11 @@ from cnnviz.data.augment import Augmentation
 from cnnviz.data.batches import minibatches
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Optimizer
+from cnnviz.training.rebuild import divergence
+
+
+class Diverged(Exception):
+    """Training blew up; str() says at which step and why, fit to show the user."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,8 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
                  on_epoch_end: Callable[[int], None] | None = None,
                  report_every: int = 20, augmentation: Augmentation | None = None) -> None:
     """Train for whole epochs; the data order comes from `seed` alone. Calls on_progress every
-    `report_every` steps and at each epoch's end, then on_epoch_end(epoch)."""
+    `report_every` steps and at each epoch's end, then on_epoch_end(epoch). Raises Diverged when
+    the loss or the weights blow up (training/rebuild.py's divergence)."""
     # Stream 2 of the seed; streams 0 and 1 are the network's initial weights and dropout.
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
     steps_per_epoch = -(-len(x) // batch_size)
@@ -41,6 +47,10 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
         for xb, yb in minibatches(x, y, batch_size, rng, augmentation):
             result = network.train_step(xb, yb, optimizer)
             step += 1
+            problem = divergence(result.loss, smoothed, network)
+            if problem:
+                raise Diverged(f"{problem} at step {step}; learning rate {optimizer.lr:g} is "
+                               f"probably too high")
             seen += len(yb)
             correct += result.correct
             smoothed = result.loss if smoothed is None else 0.95 * smoothed + 0.05 * result.loss

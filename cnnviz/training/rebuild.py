@@ -16,8 +16,11 @@ from cnnviz.engine.layers import Layer
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Optimizer
 
-# A batch loss this many times the smoothed loss (or 1, if larger) means training diverged.
-EXPLOSION = 1000.0
+# A batch loss this many times the smoothed loss (or 1, if larger) means training diverged. A
+# batch's mean cross-entropy of 100 means the true classes got e^-100 on average: only weights
+# blown up do that. (1000 let SGD at learning rate 5 through: its loss went 3.2, 3.3, 1291, then
+# to 1e25 against a smoothed loss already raised by the 1291.)
+EXPLOSION = 100.0
 
 
 def mismatch(input_shape, classes, dataset) -> str | None:
@@ -109,7 +112,7 @@ class Checkpoint:
 
 def divergence(loss: float, usual_loss: float | None, network: Network) -> str | None:
     """What went wrong with the batch that gave `loss`, or None. Besides NaN and infinity, a
-    loss a thousand times its usual size counts: cross-entropy's gradient is bounded, so a far
+    loss a hundred times its usual size counts: cross-entropy's gradient is bounded, so a far
     too high learning rate mostly blows the weights up to huge but finite values, not to NaN."""
     if math.isnan(loss):
         return "loss became NaN"

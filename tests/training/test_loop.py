@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from cnnviz.architectures import load_architecture
 from cnnviz.data.shapes import CLASSES, make_shapes
 from cnnviz.engine.network import Network
 from cnnviz.training.control import Control
@@ -272,6 +273,22 @@ def test_divergence_restores_the_last_good_weights_and_pauses(shapes, control):
     control.resume()
     after = next(run)
     assert after.state == "running" and np.isfinite(after.batch_loss) and after.message == ""
+
+
+def test_learning_rate_5_is_caught_before_the_network_dies(shapes, control):
+    """SGD at learning rate 5 on shapes-small: the loss goes 3.2, 3.3, then thousands, then
+    1e25; the first jump is caught (a hundred times the smoothed loss), not only NaN."""
+    network = Network(load_architecture("shapes-small"), seed=0)
+    initial = weights(network)
+    run = train(network, shapes, control, TrainConfig(**EVERY_BATCH, batch_size=64, lr=5.0))
+    for snapshot in run:
+        if snapshot.state == "diverged" or snapshot.step > 20:
+            break
+    assert snapshot.state == "diverged" and snapshot.step <= 5
+    assert snapshot.message.startswith("loss exploded to ")
+    assert same_weights(weights(network), initial)  # the checkpoint of step 0
+    assert snapshot.smoothed_loss is None or snapshot.smoothed_loss < 10
+    control.stop()
 
 
 def test_a_nan_weight_is_caught_and_the_first_checkpoint_restored(shapes, control):
