@@ -25,7 +25,8 @@ from numba.core.dispatcher import Dispatcher
 class Progress:
     ready: int                 # engine kernels compiled or loaded so far
     total: int                 # engine kernels in all
-    compiled: int              # how many of them were compiled rather than loaded from the cache
+    compiled: int              # compilations so far (0: all loaded from the cache; a kernel may
+                               # compile for more than one signature)
     compiling: str | None      # the kernel being compiled now
     done: bool = False
 
