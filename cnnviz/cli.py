@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnviz", description="Watch a convolutional neural "
                                      "network learn.")
     parser.add_argument("--version", action="version", version=f"cnnviz {__version__}")
+    # For packaging/smoke_test_bundle.sh: start the app, close it after its first paint (hidden).
+    parser.add_argument("--smoke-test-gui", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
 
     train = sub.add_parser("train", help="train a network headless")
@@ -87,10 +89,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def smoke_test_gui(seconds: float = 120) -> int:
+    """`cnnviz --smoke-test-gui`: start the app as `cnnviz` does, and close the main window once it
+    has painted and shown its first snapshot (the engine answered). 0 when that happened and no
+    training thread is left; 1 when not, or not within `seconds`."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+
+    from cnnviz.app.main import run
+    from cnnviz.app.worker import running_threads
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    state = {"window": None, "closed": False}
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if (event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
+                    and isinstance(obj.window(), QMainWindow)):
+                state["window"] = state["window"] or obj.window()
+            return False
+
+    def close(code: int) -> None:
+        poll.stop()
+        state["closed"] = code == 0
+        if state["window"] is not None:
+            state["window"].close()
+        if code:
+            print(f"cnnviz: smoke test: no painted window with a snapshot in {seconds:g} s",
+                  file=sys.stderr)
+        app.exit(code)
+
+    def check() -> None:
+        session = getattr(state["window"], "session", None)
+        if state["window"] is not None and getattr(session, "latest", True) is not None:
+            close(0)
+
+    watcher, poll = FirstPaint(), QTimer()
+    app.installEventFilter(watcher)
+    poll.timeout.connect(check)
+    poll.start(50)
+    QTimer.singleShot(int(seconds * 1000), lambda: close(1) if poll.isActive() else None)
+    code = run()
+    app.removeEventFilter(watcher)
+    if running_threads():
+        print("cnnviz: smoke test: a training thread was left running", file=sys.stderr)
+        return 1
+    if code == 0 and state["closed"]:
+        print("cnnviz: smoke test: the window painted, showed a snapshot and closed")
+        return 0
+    return code or 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # no subcommand: the desktop app
+        if args.smoke_test_gui:
+            return smoke_test_gui()
         from cnnviz.app.main import run
         return run()
     from cnnviz.data.errors import DataError
