@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def smoke_test_gui(seconds: float = 120) -> int:
+def smoke_test_gui(seconds: float = 300) -> int:
     """`cnnviz --smoke-test-gui`: start the app as `cnnviz` does, and close the main window once it
     has painted and shown its first snapshot (the engine answered). 0 when that happened and no
     training thread is left; 1 when not, or not within `seconds`."""
