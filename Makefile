@@ -11,7 +11,7 @@ X11_DEBS := libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb
 DEBS = $(SYSTEM_DEBS)
 
 .PHONY: run test bench screenshots dist check-wheel install-desktop uninstall-desktop \
-	system-deps venv clean
+	system-deps venv clean bundle
 
 run: DEBS = $(SYSTEM_DEBS) $(X11_DEBS)
 run: venv system-deps
@@ -98,3 +98,13 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+
+# A standalone one-folder app built with PyInstaller into dist/bundle/cnnviz/ (packaging/cnnviz.spec,
+# packaging/README.md), then tried with only its own executable: --version, headless training on a
+# fresh numba cache, the window offscreen (packaging/smoke_test_bundle.sh).
+bundle: venv
+	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install --quiet 'pyinstaller>=6.10,<7'
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist/bundle --workpath build/bundle \
+		packaging/cnnviz.spec
+	@du -sh dist/bundle/cnnviz
+	packaging/smoke_test_bundle.sh dist/bundle/cnnviz
