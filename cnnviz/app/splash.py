@@ -1,5 +1,5 @@
-"""The first start: numba compiles the engine's kernels for this machine (about 20 s), later starts
-load them from its cache (well under a second). EngineStartup runs the warm-up
+"""The first start: numba compiles the engine's kernels for this machine (15-20 s on 2 cores),
+later starts load them from its cache (about half a second). EngineStartup runs the warm-up
 (engine/warmup.py) on a plain thread before the main window exists, so the window's worker is
 the only thread in the engine from then on (DESIGN.md convention 6), and shows a splash with the
 progress while numba compiles, or if the warm-up is slow for another reason. A warm start, which
@@ -40,7 +40,8 @@ class Splash(QWidget):
     """A frameless card: the icon, the name, a message, a progress bar and a status line."""
 
     def __init__(self, icon: QIcon | None = None):
-        super().__init__(None, Qt.SplashScreen | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint)
+        # Not kept on top: the first start takes a while, and the user may turn to other windows.
+        super().__init__(None, Qt.SplashScreen | Qt.FramelessWindowHint)
         self.setWindowTitle("cnnviz")
         self.setAttribute(Qt.WA_DeleteOnClose, False)
         card = QFrame(self, objectName="card")

@@ -74,23 +74,24 @@ BATCH = 8
 
 
 def _exercise(layers: list[dict], optimizers: tuple[str, ...] = ("sgd",)) -> None:
-    """What the training loop and its snapshots do with a network: a training step with each
-    optimizer, a forward pass with taps of one image (the probe) and a backward pass to it
-    (saliency), and inference on read-only images (a dataset's test images: numba compiles
-    read-only arrays apart)."""
+    """What the app does with a network: inference on read-only images (a dataset's test images:
+    numba compiles read-only arrays apart; first, so that the progress reaches its total only at
+    the end), a training step with each optimizer, and a forward pass with taps of one image (the
+    probe) with a backward pass to it (saliency)."""
     from cnnviz.engine.network import Network
     from cnnviz.engine.optim import SGD, Adam
     spec = {"name": "warm-up", "input": list(INPUT), "classes": ["a", "b"], "layers": layers}
     network = Network(spec, seed=0)
     x = np.random.default_rng(0).random((BATCH, *INPUT), dtype=np.float32)
     labels = np.arange(BATCH, dtype=np.int64) % 2
+    test = x.copy()
+    test.setflags(write=False)
+    network.forward(test)
+    network.forward_taps(test[:1])
     for optimizer in optimizers:
         network.train_step(x, labels, SGD(lr=0.01) if optimizer == "sgd" else Adam(lr=0.001))
     taps = network.forward_taps(x[:1])
     network.backward_to(np.ones_like(taps[-1]), -1)
-    x.setflags(write=False)
-    network.forward(x)
-    network.forward_taps(x[:1])
 
 
 class _Listener(event.Listener):
