@@ -6,7 +6,7 @@ Runs before any of the app's code, so before numba reads its configuration.
 - The cache folder: cnnviz.engine.numba_env points numba at the user's cache directory unless
   NUMBA_CACHE_DIR is set; the bundle folder itself may be read-only. Here that directory is checked
   for being writable first: when it is not (a read-only or missing home), a fresh temporary
-  directory is used instead (the kernels are then compiled at every start).
+  directory is used instead (the kernels are then compiled at every start; it is removed at exit).
 A user's NUMBA_CACHE_DIR or NUMBA_CACHE_LOCATOR_CLASSES wins.
 """
 import os
@@ -30,7 +30,11 @@ def _choose_cache_dir():
 
     folder = os.path.join(platformdirs.user_cache_dir("cnnviz", appauthor=False), "numba")
     if not _writable(folder):
+        import atexit
+        import shutil
+
         folder = tempfile.mkdtemp(prefix="cnnviz-numba-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
     os.environ["NUMBA_CACHE_DIR"] = folder
 
 

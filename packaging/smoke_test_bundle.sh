@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the built bundle, using only its own executable (no venv, no checkout on the path):
+#   0. no torch, onnxruntime, test tools or Qt translations in it;
 #   1. `cnnviz --version` prints cnnviz/__init__.py's version;
 #   2. headless training on Shapes for 300 steps, compiling numba's kernels into a fresh, empty
 #      cache (and forcing numba's OpenMP layer, so a missing omppool/libgomp fails here), well
@@ -30,6 +31,12 @@ seconds_since() { local ms=$(( ($(date +%s%N) - $1) / 1000000 )); printf '%d.%d'
 step() { printf '%s ... ' "$1"; started=$(date +%s%N); }
 passed() { echo "ok ($(seconds_since "$started") s)"; }
 total_start=$(date +%s%N)
+
+step "0. nothing the spec excludes in the bundle"
+unwanted="$(cd "$bundle/_internal" && ls -d torch* onnxruntime* pytest* _pytest hypothesis* tkinter \
+    PySide6/Qt/translations 2>/dev/null || true)"
+[ -z "$unwanted" ] || { echo "FAILED: the bundle holds" $unwanted; exit 1; }
+passed
 
 step "1. cnnviz --version"
 version="$(run 60 --version)"
