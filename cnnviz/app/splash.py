@@ -1,9 +1,10 @@
-"""The first start: numba compiles the engine's kernels for this machine (15-20 s on 2 cores),
-later starts load them from its cache (about half a second). EngineStartup runs the warm-up
-(engine/warmup.py) on a plain thread before the main window exists, so the window's worker is
-the only thread in the engine from then on (DESIGN.md convention 6), and shows a splash with the
-progress while numba compiles, or if the warm-up is slow for another reason. A warm start, which
-only loads kernels, finishes before the splash is due and never shows it."""
+"""The first start: numba compiles the engine's kernels for this machine (15-20 s on 2 cores);
+later starts load them from its cache. EngineStartup runs the warm-up (engine/warmup.py) on a
+plain thread before the main window exists, so the window's worker is the only thread in the
+engine from then on (DESIGN.md convention 6), and shows a splash with the progress while numba
+compiles, or if the warm-up is slow for another reason. A warm start only loads kernels (or skips
+the warm-up once it has marked the cache complete), ends before the splash is due and never
+shows it."""
 from __future__ import annotations
 
 import sys
@@ -165,7 +166,7 @@ class EngineStartup(QObject):
         try:
             warm_up = self.warm_up
             if warm_up is None:  # imported here: numba takes a while to import
-                from cnnviz.engine.warmup import warm_up
+                from cnnviz.engine.warmup import warm_up_unless_marked as warm_up
             warm_up(self._report)
         except Exception:  # the window still opens; its worker reports what goes wrong
             self.error = traceback.format_exc()

@@ -6,19 +6,30 @@ Kernels compile for argument types, not sizes, so a tiny network whose layers ca
 with the types training uses compiles what any network needs. Progress is reported through a
 callback: numba announces each real compilation ("numba:compile" events; a kernel loaded from the
 cache raises none), so a caller can tell a first run, which compiles, from a later one.
+
+Loading the kernels from the cache takes a while too (~0.4 s), so once a warm-up has found every
+kernel in the cache it leaves a mark there, naming what numba's cache depends on (the engine's
+sources, numba, Python, the CPU); warm_up_unless_marked() then skips the warm-up while the mark
+holds, and the kernels load when first used.
 """
 from __future__ import annotations
 
+import json
+import os
+import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from cnnviz.engine import numba_env  # noqa: F401  (numba's cache folder, before numba is used)
+from cnnviz.engine import numba_env  # numba's cache folder, set before numba is used
 
-from numba.core import event
-from numba.core.dispatcher import Dispatcher
+import llvmlite.binding as llvm  # noqa: E402
+import numba  # noqa: E402
+from numba.core import event  # noqa: E402
+from numba.core.dispatcher import Dispatcher  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,7 @@ class Progress:
                                # compile for more than one signature)
     compiling: str | None      # the kernel being compiled now
     done: bool = False
+    skipped: bool = False      # a mark said every kernel is in the cache: they load when used
 
 
 Report = Callable[[Progress], None]
@@ -160,4 +172,74 @@ def warm_up(report: Report | None = None, everything: bool = False) -> Progress:
                 _exercise(DENSE_FIRST)
         finally:
             event.unregister("numba:compile", listener)
+        if warmup.compiled == 0:  # every kernel came from the cache: it works, and is complete
+            _write_mark(everything)
         return warmup.report(done=True)
+
+
+# ---- the mark of a warm cache ---------------------------------------------------------------
+
+MARK_NAME = "cnnviz-warm-up.json"
+
+
+def mark_path() -> Path:
+    return Path(numba_env.cache_dir()) / MARK_NAME
+
+
+def fingerprint() -> dict:
+    """What numba's cached kernels depend on: numba itself, Python, the CPU it compiled for
+    (numba's own cache key), and the engine's sources (their modification time and size, as
+    numba stamps them; a frozen app's executable)."""
+    import cnnviz
+    files = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    if getattr(sys, "frozen", False):
+        files.append(Path(sys.executable))
+    stamps = {}
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        stamps[path.name] = [stat.st_mtime, stat.st_size]
+    return {"cnnviz": cnnviz.__version__, "numba": numba.__version__, "python": sys.version,
+            "cpu": numba.config.CPU_NAME or llvm.get_host_cpu_name(),
+            "features": numba.config.CPU_FEATURES or llvm.get_host_cpu_features().flatten(),
+            "sources": stamps}
+
+
+def _write_mark(everything: bool) -> None:
+    path = mark_path()
+    try:
+        previous = json.loads(path.read_text())
+        everything = everything or (previous.get("everything") is True
+                                    and previous.get("fingerprint") == fingerprint())
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        temporary = path.with_name(f"{MARK_NAME}.{os.getpid()}")
+        temporary.write_text(json.dumps({"fingerprint": fingerprint(), "everything": everything}))
+        os.replace(temporary, path)
+    except OSError:  # a read-only cache: then numba could not cache the kernels either
+        pass
+
+
+def marked_warm(everything: bool = False) -> bool:
+    """Whether a warm-up of this very engine (with `everything`, of everything) found every kernel
+    in the cache."""
+    try:
+        mark = json.loads(mark_path().read_text())
+        return (mark["fingerprint"] == fingerprint()
+                and (mark["everything"] is True or not everything))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def warm_up_unless_marked(report: Report | None = None, everything: bool = False) -> Progress:
+    """warm_up(), unless the mark says the cache holds every kernel: then a done, skipped
+    Progress at once (the kernels load from the cache when first used)."""
+    if marked_warm(everything):
+        progress = Progress(0, 0, 0, None, done=True, skipped=True)
+        if report is not None:
+            report(progress)
+        return progress
+    return warm_up(report, everything)

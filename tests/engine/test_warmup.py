@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+from cnnviz.engine import warmup
 from cnnviz.engine.warmup import LATER, Progress, engine_kernels, warm_up
 
 KERNELS = {"conv_forward", "conv_backward", "im2col_image", "col2im_image", "maxpool_forward",
@@ -27,6 +28,38 @@ def test_warm_up_reports_progress_and_ends():
     assert last.total == len(engine_kernels()) - len(LATER)
     assert last.compiling is None
     assert warm_up(everything=True).total == len(engine_kernels())
+
+
+def test_a_warm_up_that_loads_everything_marks_the_cache_and_later_ones_are_skipped(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(warmup, "mark_path", lambda: tmp_path / "mark.json")
+    assert not warmup.marked_warm()
+    warm_up()
+    assert warm_up().compiled == 0  # compiled in this process now: nothing compiles
+    assert warmup.marked_warm() and not warmup.marked_warm(everything=True)
+    reports = []
+    skipped = warmup.warm_up_unless_marked(reports.append)
+    assert skipped.done and skipped.skipped and reports == [skipped]
+    warm_up(everything=True)
+    assert warmup.marked_warm(everything=True)
+    warm_up()  # a later default warm-up keeps "everything"
+    assert warmup.marked_warm(everything=True)
+
+
+def test_the_mark_holds_only_for_the_same_engine_numba_python_and_cpu(tmp_path, monkeypatch):
+    monkeypatch.setattr(warmup, "mark_path", lambda: tmp_path / "mark.json")
+    warmup._write_mark(everything=False)
+    assert warmup.marked_warm()
+    real = warmup.fingerprint()
+    assert real["sources"]["kernels.py"] and real["cpu"] and real["numba"]
+    for key, value in (("sources", {**real["sources"], "kernels.py": [0.0, 1]}),
+                       ("numba", "0.1"), ("cpu", "another"), ("python", "2.7")):
+        monkeypatch.setattr(warmup, "fingerprint", lambda key=key, value=value: {**real,
+                                                                                   key: value})
+        assert not warmup.marked_warm()
+        assert not warmup.warm_up_unless_marked().skipped
+    (tmp_path / "mark.json").write_text("not json")
+    assert not warmup.marked_warm()
 
 
 # In a fresh process (this one's kernels are compiled already by other tests): after the warm-up,
