@@ -21,6 +21,7 @@ from cnnviz.app.icon import app_icon
 
 COMPILING = "Compiling the engine's kernels for this machine…"
 COMPILING_NOTE = "First start only: later starts load them from the cache."
+COMPILED_NOTE = "Compiled for this machine: later starts load them from the cache."
 LOADING = "Loading the engine…"
 LOADING_NOTE = "Getting the compiled kernels ready."
 OPENING = "Opening the window…"
@@ -66,7 +67,7 @@ class Splash(QWidget):
         self.bar = QProgressBar(textVisible=False)
         self.bar.setFixedHeight(8)
         self.status = QLabel("", objectName="status")
-        self.clock = QLabel("", objectName="status")
+        self.clock = QLabel("", objectName="status", alignment=Qt.AlignRight | Qt.AlignVCenter)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.clock)
@@ -81,6 +82,8 @@ class Splash(QWidget):
         layout.addWidget(self.bar)
         layout.addLayout(status_row)
         self.setStyleSheet(STYLE)
+        self.clock.ensurePolished()  # the style sheet's font, for a width that fits "999 s"
+        self.clock.setMinimumWidth(self.clock.fontMetrics().horizontalAdvance("999 s"))
         self.setFixedWidth(540)
         self._closing_for = None
 
@@ -102,6 +105,8 @@ class Splash(QWidget):
 
     def show_opening(self) -> None:
         self.message.setText(OPENING)
+        if self.note.text() == COMPILING_NOTE:
+            self.note.setText(COMPILED_NOTE)
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
 
