@@ -99,7 +99,7 @@ def launch(cache_dir: str, config_dir: str, warm_up: bool = True) -> dict[str, f
 
 def row(kind: str, marks: dict[str, float], load: float) -> str:
     cells = [f"{marks[name]:8.2f}" if name in marks else f"{'-':>8}" for name in COLUMNS]
-    return f"{kind:<16}{''.join(cells)}   {load:4.2f}"
+    return f"{kind:<20}{''.join(cells)}   {load:4.2f}"
 
 
 def main() -> None:
@@ -111,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     ways = [True, False] if args.without_warm_up else [True]
     print(f"{os.cpu_count()} cores; seconds from launch (wall clock)")
-    print(f"{'start':<16}{''.join(f'{name:>8}' for name in COLUMNS)}   load (1 min)")
+    print(f"{'start':<20}{''.join(f'{name:>8}' for name in COLUMNS)}   load (1 min)")
     results: dict[str, list[dict]] = {}
     loads = []
     with tempfile.TemporaryDirectory() as config:
