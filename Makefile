@@ -30,7 +30,7 @@ screenshots: venv
 # The wheel and the sdist, into dist/ (the version is cnnviz/__init__.py's __version__).
 VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' cnnviz/__init__.py)
 dist: venv
-	$(PY) -c 'import build' 2>/dev/null || $(PY) -m pip install --quiet build
+	$(PY) -I -c 'import build' 2>/dev/null || $(PY) -m pip install --quiet build
 	rm -f dist/cnnviz-$(VERSION)-py3-none-any.whl dist/cnnviz-$(VERSION).tar.gz
 	$(PY) -m build --outdir dist .
 
@@ -103,7 +103,7 @@ clean:
 # packaging/README.md), then tried with only its own executable: --version, headless training on a
 # fresh numba cache, the window offscreen (packaging/smoke_test_bundle.sh).
 bundle: venv
-	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install --quiet 'pyinstaller>=6.10,<7'
+	$(PY) -I -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install --quiet 'pyinstaller>=6.10,<7'
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist/bundle --workpath build/bundle \
 		packaging/cnnviz.spec
 	@du -sh dist/bundle/cnnviz
