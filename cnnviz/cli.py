@@ -3,6 +3,7 @@ traceback). The subcommands themselves are in commands.py."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from cnnviz import __version__
@@ -156,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     except (SpecError, DataError) as exc:
         print(f"cnnviz: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `cnnviz datasets | head`: the reader has all it wanted
+        # (Python's signal docs): point stdout at devnull so the exit's flush cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a process ended by SIGPIPE
     except OSError as exc:  # a file that cannot be written, a full disk
         print(f"cnnviz: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}",
               file=sys.stderr)

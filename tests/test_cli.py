@@ -126,3 +126,19 @@ def test_fit_to_dataset_keeps_the_body_and_resizes_the_head():
     assert fitted["layers"][:-1] == spec["layers"][:-1]
     assert spec["layers"][-1]["units"] == 10  # the original is untouched
     validate(fitted)
+
+
+def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
+    """`cnnviz datasets | head -1`: no 'Broken pipe' message, the shell's SIGPIPE status, and
+    stdout pointed at devnull so Python's final flush cannot raise again."""
+    import os
+    from cnnviz import commands
+
+    def archs(_args):
+        raise BrokenPipeError(32, "Broken pipe")
+    redirected = []
+    monkeypatch.setattr(commands, "archs", archs)
+    monkeypatch.setattr(os, "dup2", lambda fd, to: redirected.append(to))
+    monkeypatch.setattr("sys.stdout.fileno", lambda: 1, raising=False)
+    assert main(["archs"]) == 141
+    assert capsys.readouterr().err == "" and redirected == [1]
