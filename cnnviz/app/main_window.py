@@ -263,6 +263,9 @@ class MainWindow(QMainWindow):
         self.session.control.set_saliency(*self.input.saliency_choice())
         self.session.start()
         self._show_running(False)
+        # Ends with the app's display name, so Qt does not append it again.
+        self.setWindowTitle(f"{network.spec.get('name') or 'network'} on {self.dataset.name} "
+                            f"— cnnviz")
 
     def stop_session(self) -> None:
         if self.session is not None:

@@ -39,3 +39,10 @@ def test_the_network_view_opens_at_its_input_column(qtbot, window):
     canvas = window.network_view.canvas
     left = canvas.mapFromScene(window.network_view.scene.sceneRect().topLeft())
     assert abs(left.x()) <= 2 and abs(left.y()) <= 2  # (rounding)
+
+
+def test_the_title_names_the_network_and_the_dataset(qtbot, window):
+    from cnnviz.architectures import load_architecture
+    assert window.windowTitle() == "shapes-small on Shapes — cnnviz"
+    assert window.set_architecture(load_architecture("tinyvgg"))
+    assert window.windowTitle() == "tinyvgg on Shapes — cnnviz"
