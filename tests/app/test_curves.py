@@ -165,3 +165,18 @@ def test_100k_points_stay_quick(qtbot, pane, snapshots):
     assert pane.point_count() == n + 1
     assert pane.lr_marker_count() == 1
     assert added < 3.0 and first_render < 1.0 and update < 0.25
+
+
+def test_test_points_stay_drawn_between_evaluations_and_go_on_reset(pane, snapshots):
+    """Test points are handed to the plot only when an evaluation arrives (setting them again
+    with every batch cost a millisecond a snapshot), yet never go missing."""
+    expected = []
+    for snap in snapshots:
+        pane.add_snapshot(snap)
+        pane.redraw()
+        if snap.evaluation_step is not None and snap.evaluation_step not in expected:
+            expected.append(snap.evaluation_step)
+        np.testing.assert_array_equal(data(pane.test_acc_item)[0], expected)
+    assert len(expected) == 2  # at step 10 and at the epoch's end
+    pane.reset()
+    assert len(data(pane.test_acc_item)[0]) == 0 and len(data(pane.test_loss_item)[0]) == 0

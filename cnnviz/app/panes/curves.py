@@ -194,6 +194,7 @@ class CurvesPane(QWidget):
         self._last_lr: float | None = None
 
         self._dirty = False
+        self._tests_changed = False  # test points are redrawn only when an evaluation came
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(1000 / REDRAW_HZ))
@@ -246,6 +247,7 @@ class CurvesPane(QWidget):
             if snapshot.test_loss is not None:
                 self.test_loss.append(eval_step, float(snapshot.test_loss))
             self.test_acc.append(eval_step, 100.0 * float(snapshot.test_accuracy))
+            self._tests_changed = True
             self.acc_plot.setTitle(f"Test accuracy: {100 * snapshot.test_accuracy:.1f}% "
                                    f"at step {eval_step}")
         lr = snapshot.hyperparameters.get("lr")
@@ -277,8 +279,10 @@ class CurvesPane(QWidget):
         self._dirty = False
         self.raw_item.setData(*self.raw.views())
         self.smooth_item.setData(*self.smooth.views())
-        self.test_loss_item.setData(*self.test_loss.views())
-        self.test_acc_item.setData(*self.test_acc.views())
+        if self._tests_changed or not self.test_acc.count:  # (symbols: ~1 ms to set again)
+            self._tests_changed = False
+            self.test_loss_item.setData(*self.test_loss.views())
+            self.test_acc_item.setData(*self.test_acc.views())
         # Settle the auto-range now: pyqtgraph otherwise does it while painting, and the axes it
         # changes then ask for a second paint of the whole pane.
         for plot in (self.loss_plot, self.acc_plot):
