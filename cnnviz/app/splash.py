@@ -89,7 +89,7 @@ class Splash(QWidget):
 
     def show_progress(self, progress, seconds: float) -> None:
         """Show a warm-up Progress (None: nothing reported yet) `seconds` into it."""
-        compiling = progress is not None and (progress.compiled or progress.compiling)
+        compiling = progress is not None and progress.compiles
         self.message.setText(COMPILING if compiling else LOADING)
         self.note.setText(COMPILING_NOTE if compiling else LOADING_NOTE)
         self.clock.setText(f"{seconds:.0f} s")
@@ -204,7 +204,7 @@ class EngineStartup(QObject):
 
     def due(self, progress, seconds: float) -> bool:
         """Whether the splash should show now, `seconds` into a warm-up that has not ended."""
-        compiling = progress is not None and bool(progress.compiled or progress.compiling)
+        compiling = progress is not None and progress.compiles
         return (compiling and seconds >= self.show_after) or seconds >= self.patience
 
     def _poll(self) -> None:

@@ -42,6 +42,11 @@ class Progress:
     done: bool = False
     skipped: bool = False      # a mark said every kernel is in the cache: they load when used
 
+    @property
+    def compiles(self) -> bool:
+        """numba has compiled or is compiling (a first run), not only loading from the cache."""
+        return bool(self.compiled or self.compiling)
+
 
 Report = Callable[[Progress], None]
 
@@ -208,16 +213,16 @@ def fingerprint() -> dict:
 
 
 def _write_mark(everything: bool) -> None:
-    path = mark_path()
+    path, current = mark_path(), fingerprint()
     try:
         previous = json.loads(path.read_text())
         everything = everything or (previous.get("everything") is True
-                                    and previous.get("fingerprint") == fingerprint())
+                                    and previous.get("fingerprint") == current)
     except (OSError, ValueError, AttributeError):
         pass
     try:
         temporary = path.with_name(f"{MARK_NAME}.{os.getpid()}")
-        temporary.write_text(json.dumps({"fingerprint": fingerprint(), "everything": everything}))
+        temporary.write_text(json.dumps({"fingerprint": current, "everything": everything}))
         os.replace(temporary, path)
     except OSError:  # a read-only cache: then numba could not cache the kernels either
         pass

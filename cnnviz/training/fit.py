@@ -12,7 +12,7 @@ from cnnviz.data.augment import Augmentation
 from cnnviz.data.batches import minibatches
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Optimizer
-from cnnviz.training.rebuild import divergence
+from cnnviz.training.rebuild import divergence, divergence_message
 
 
 class Diverged(Exception):
@@ -49,8 +49,7 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
             step += 1
             problem = divergence(result.loss, smoothed, network)
             if problem:
-                raise Diverged(f"{problem} at step {step}; learning rate {optimizer.lr:g} is "
-                               f"probably too high")
+                raise Diverged(divergence_message(problem, step, optimizer.lr))
             seen += len(yb)
             correct += result.correct
             smoothed = result.loss if smoothed is None else 0.95 * smoothed + 0.05 * result.loss

@@ -17,7 +17,8 @@ from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
 from cnnviz.training.control import Changes, Control, make_optimizer
-from cnnviz.training.rebuild import Checkpoint, divergence, mismatch, rebuild, spec_problem
+from cnnviz.training.rebuild import (Checkpoint, divergence, divergence_message, mismatch,
+                                     rebuild, spec_problem)
 from cnnviz.training.evaluation import EVAL_CHUNK, Evaluation, evaluate
 from cnnviz.training.snapshot import Pacer, Progress, Snapshot, eval_subset
 
@@ -189,9 +190,8 @@ class TrainingRun:
     def _restore(self, what: str) -> None:
         self.checkpoint.restore(self.network, self.optimizer)
         self.weights_step, self.diverged = self.checkpoint.step, True
-        self._say(f"{what} at step {self.progress.step}; learning rate {self.hyper['lr']:g} is "
-                  f"probably too high. The weights from step {self.checkpoint.step} were "
-                  f"restored.")
+        self._say(f"{divergence_message(what, self.progress.step, self.hyper['lr'])}. The "
+                  f"weights from step {self.checkpoint.step} were restored.")
 
     # ---- changes from the GUI -----------------------------------------------------------------
 

@@ -110,6 +110,11 @@ class Checkpoint:
         optimizer.forget(network.parameters())  # its velocities are poisoned too
 
 
+def divergence_message(problem: str, step: int, lr: float) -> str:
+    """The sentence a user sees for a divergence() found at `step` with learning rate `lr`."""
+    return f"{problem} at step {step}; learning rate {lr:g} is probably too high"
+
+
 def divergence(loss: float, usual_loss: float | None, network: Network) -> str | None:
     """What went wrong with the batch that gave `loss`, or None. Besides NaN and infinity, a
     loss a hundred times its usual size counts: cross-entropy's gradient is bounded, so a far

@@ -227,6 +227,7 @@ class CurvesPane(QWidget):
         self.lr_markers.clear()
         self.acc_plot.setTitle("Test accuracy")
         self._last_step = self._last_eval_step = self._last_lr = None
+        self._tests_changed = True
         self.redraw()
         self.loss_plot.enableAutoRange()
 
@@ -279,7 +280,7 @@ class CurvesPane(QWidget):
         self._dirty = False
         self.raw_item.setData(*self.raw.views())
         self.smooth_item.setData(*self.smooth.views())
-        if self._tests_changed or not self.test_acc.count:  # (symbols: ~1 ms to set again)
+        if self._tests_changed:  # (setting the symbols again costs ~1 ms)
             self._tests_changed = False
             self.test_loss_item.setData(*self.test_loss.views())
             self.test_acc_item.setData(*self.test_acc.views())
