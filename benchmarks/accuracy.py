@@ -2,14 +2,15 @@
 
 fashion-2conv, and the same network with batch norm after each conv block, trained for 3 epochs
 in cnnviz and in PyTorch from the same initial weights, with the same learning rate at every step
-and the same batch order; only dropout's random masks differ. Each seed is one such pair of runs;
+and the same batch order; only dropout's random masks differ (--same-masks: PyTorch applies
+cnnviz's masks too, which leaves the engines' own difference). Each seed is one such pair of runs;
 the table gives each seed and the mean. The recipes (batch 64, Adam):
 - fashion-2conv: lr 0.001, a tenth of it in the last epoch;
 - with batch norm (conv, ReLU, batch norm): a one-cycle schedule (PyTorch's OneCycleLR without
   momentum cycling): from 0.003/25 up to 0.003 over the first quarter of the steps, then down to
   0.003/25e4, both halves cosine-shaped.
 
-    python benchmarks/accuracy.py [--epochs 3] [--seeds 0 1] [--networks NAME ...]
+    python benchmarks/accuracy.py [--epochs 3] [--seeds 0 1] [--networks NAME ...] [--same-masks]
 
 Needs Fashion-MNIST (`cnnviz datasets`) and PyTorch (`pip install torch==2.13.0`). Speed is not
 compared here (both run in one process, with cnnviz's thread settings): see `cnnviz bench`.
@@ -73,11 +74,31 @@ def torch_accuracy(model, x, y) -> float:
     return float((predictions.numpy() == y).mean())
 
 
-def run(name: str, spec: dict, data, epochs: int, seed: int) -> dict:
+def share_masks(network: Network, model) -> None:
+    """Make each of the PyTorch model's dropout layers apply the mask its cnnviz twin drew for
+    the same batch (cnnviz steps first), so the two engines see the same masks."""
+    import torch
+
+    class SameMask(torch.nn.Module):
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):
+            mask = self.layer.mask
+            return x * torch.from_numpy(mask) if self.training and mask is not None else x
+    for i, layer in enumerate(network.layers):
+        if layer.kind == "dropout":
+            model[i] = SameMask(layer)
+
+
+def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = False) -> dict:
     import torch
     torch.manual_seed(seed)
     network = Network(spec, seed=seed)
     model = to_torch(network)  # the same initial weights
+    if same_masks:
+        share_masks(network, model)
     ours, theirs = Adam(lr=LR), torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     x, y = data.train_x, data.train_y
@@ -114,15 +135,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--networks", nargs="+", choices=list(TARGETS), default=list(TARGETS))
+    parser.add_argument("--same-masks", action="store_true",
+                        help="PyTorch's dropout uses cnnviz's masks: what is left of the "
+                             "difference is the engines' own")
     args = parser.parse_args()
     data = catalog.load("fashion-mnist")
     base = load_architecture("fashion-2conv")
     networks = {"fashion-2conv": base, "fashion-2conv + batch norm": with_batchnorm(base)}
     networks = {name: networks[name] for name in args.networks}
     print(f"Fashion-MNIST, {args.epochs} epochs, batch {BATCH}, Adam: fashion-2conv lr {LR} (a "
-          f"tenth in the last epoch), with batch norm one-cycle to {PEAK_LR}; seeds {args.seeds}")
-    results = {name: [run(name, spec, data, args.epochs, seed) for seed in args.seeds]
-               for name, spec in networks.items()}
+          f"tenth in the last epoch), with batch norm one-cycle to {PEAK_LR}; seeds {args.seeds}"
+          + ("; PyTorch uses cnnviz's dropout masks" if args.same_masks else ""))
+    results = {name: [run(name, spec, data, args.epochs, seed, args.same_masks)
+                      for seed in args.seeds] for name, spec in networks.items()}
     print("\n| network | seed | cnnviz | PyTorch | difference |")
     print("| --- | --- | --- | --- | --- |")
     for name, rows in results.items():

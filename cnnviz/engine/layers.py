@@ -319,6 +319,12 @@ class Dropout(Layer):
     def backward(self, dout):
         return dout if self._mask is None else dout * self._mask
 
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The last training pass's mask, already scaled (0 or 1 / (1 - rate)); None after an
+        inference pass."""
+        return self._mask
+
 
 class BatchNorm(Layer):
     """Normalise each channel (maps) or feature (vectors) over the batch while training;

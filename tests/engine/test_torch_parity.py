@@ -66,7 +66,7 @@ LAYER_CASES = [
                          ids=[f"{c['type']}-{'x'.join(map(str, s))}" for c, s in LAYER_CASES])
 def test_layer_matches_torch(config, in_shape, training):
     if training and config["type"] == "dropout":
-        pytest.skip("dropout masks are random in both; training mode is checked by finite differences")
+        pytest.skip("dropout masks are random in both: test_dropout_training_matches_torch_in_law")
     rng = np.random.default_rng(0)
     layer = LAYERS[config["type"]].from_dict(_filled(config), in_shape, np.float32,
                                              np.random.default_rng(1))
@@ -88,6 +88,37 @@ def test_layer_matches_torch(config, in_shape, training):
         assert_close(p.grad, getattr(target, name).grad, f"gradient of {name}")
     for name, buf in layer.buffers().items():
         assert_close(buf, getattr(target, name), f"buffer {name}")
+
+
+def test_dropout_training_matches_torch_in_law():
+    """Training-mode dropout draws random masks in both engines, so compare what they do:
+    each keeps an element with probability 1 - rate and scales it by 1 / (1 - rate), the
+    backward pass applies the same mask (`mask`, which the accuracy benchmark lends PyTorch),
+    the kept share agrees with PyTorch's within sampling error, and masks are independent across
+    samples and steps."""
+    rate, shape = 0.4, (64, 4096)
+    layer = LAYERS["dropout"].from_dict(_filled({"type": "dropout", "rate": rate}), shape[1:],
+                                        np.float32, np.random.default_rng(1))
+    x = np.random.default_rng(0).uniform(1.0, 2.0, shape).astype(np.float32)
+    ours = layer.forward(x, training=True)
+    torch.manual_seed(0)
+    theirs = nn.Dropout(rate).train()(torch.from_numpy(x)).numpy()
+    scale = np.float32(1 / (1 - rate))
+    sigma = np.sqrt(rate * (1 - rate) / x.size)
+    for out in (ours, theirs):
+        kept = out != 0
+        np.testing.assert_allclose(out[kept], x[kept] * scale, rtol=1e-6)
+        assert abs(kept.mean() - (1 - rate)) < 5 * sigma, kept.mean()
+    assert abs((ours != 0).mean() - (theirs != 0).mean()) < 5 * np.sqrt(2) * sigma
+    np.testing.assert_array_equal(layer.mask, np.where(ours != 0, scale, np.float32(0)))
+    upstream = np.ones(shape, np.float32)
+    np.testing.assert_array_equal(layer.backward(upstream), layer.mask)
+    first = layer.mask.copy()  # a new mask per sample and per step
+    assert not np.array_equal(first[0], first[1])
+    layer.forward(x, training=True)
+    assert abs(np.mean((first != 0) == (layer.mask != 0)) - (rate**2 + (1 - rate)**2)) < 0.01
+    layer.forward(x, training=False)
+    assert layer.mask is None
 
 
 def _filled(config):
