@@ -180,3 +180,40 @@ def test_test_points_stay_drawn_between_evaluations_and_go_on_reset(pane, snapsh
     assert len(expected) == 2  # at step 10 and at the epoch's end
     pane.reset()
     assert len(data(pane.test_acc_item)[0]) == 0 and len(data(pane.test_loss_item)[0]) == 0
+
+
+def test_loss_auto_range_comes_from_the_series_bounds(pane, snapshots):
+    """The loss plot's auto-range uses the series' running bounds, not pyqtgraph's scan of the
+    points: the same data bounds, and a curve hidden from the legend stops counting."""
+    from cnnviz.app.panes.curves import stepped
+    feed(pane, snapshots)
+    box = pane.loss_plot.getViewBox()
+    xs = np.concatenate([data(item)[0] for item in (pane.raw_item, pane.smooth_item,
+                                                    pane.test_loss_item)])
+    ys = np.concatenate([data(item)[1] for item in (pane.raw_item, pane.smooth_item,
+                                                    pane.test_loss_item)])
+    expected = [list(stepped(xs.min(), xs.max(), True)),
+                list(stepped(np.nanmin(ys), np.nanmax(ys), False))]
+    assert box.childrenBounds() == expected
+    box.data_bounds = None  # pyqtgraph's own scan (its bounds include the pens' width)
+    theirs = box.childrenBounds()
+    assert theirs[0] == expected[0] and theirs[1][0] <= expected[1][0] <= expected[1][1] \
+        <= theirs[1][1]
+    box.data_bounds = pane._loss_bounds
+    pane.raw_item.hide()
+    smooth = data(pane.smooth_item)[1]
+    low = min(smooth.min(), data(pane.test_loss_item)[1].min())
+    assert box.childrenBounds()[1][0] == stepped(low, smooth.max(), False)[0]
+
+
+def test_axes_redraw_when_the_range_changes(qtbot, pane, snapshots):
+    """The axes are painted from a cache: a new range must still give new tick labels."""
+    pane.show()
+    qtbot.waitExposed(pane)
+    feed(pane, snapshots[:-1])
+    before = pane.view.grab().toImage()
+    big = dataclasses.replace(snapshots[-1], batch_loss=1000.0, smoothed_loss=1000.0)
+    feed(pane, [big])
+    after = pane.view.grab().toImage()
+    axis = before.copy(0, 0, 50, before.height() // 2)  # the loss plot's left axis labels
+    assert axis != after.copy(0, 0, 50, after.height() // 2)

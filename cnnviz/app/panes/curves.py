@@ -8,8 +8,10 @@ point costs a few microseconds and 100k points still pan and zoom smoothly.
 Drawing is kept cheap because the pane repaints with every snapshot while the worker wants both
 cores. A change of range re-lays out every axis, which costs several times as much as drawing
 the curves, so the auto-range grows in steps (SteppedViewBox) rather than with every point; the
-grid lines are opaque (GridAxis); and the auto-range is settled before Qt paints, so one update
-costs one paint, not two."""
+grid lines are opaque (GridAxis) and each axis is painted from a pixmap cache until its range
+changes; the auto-range takes the loss plot's bounds from the series' running minima and maxima
+rather than from pyqtgraph scanning every point; and it is settled before Qt paints, so one
+update costs one paint, not two."""
 from __future__ import annotations
 
 import math
@@ -18,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 REDRAW_HZ = 30
 INITIAL_CAPACITY = 1024
@@ -49,6 +51,10 @@ class GridAxis(pg.AxisItem):
         super().__init__(orientation)
         self.background = QColor(pg.mkColor(background))
         self._pens: dict[tuple, QPen] = {}
+        # The axis (with its grid) spans the plot, so every new point repaints it: blit the
+        # last rendering instead of replaying its picture from Python. pyqtgraph calls update()
+        # whenever the ticks change, which renders it again.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def _opaque(self, pen: QPen) -> QPen:
         colour = pen.color()
@@ -99,11 +105,22 @@ def stepped(low: float, high: float, x_axis: bool) -> tuple[float, float]:
 
 class SteppedViewBox(pg.ViewBox):
     """A ViewBox whose auto-range covers the data rounded out with `stepped`, so the axes stay
-    put for most new points. Everything else (zooming turns auto-range off, the "A" button turns
-    it back on) is pyqtgraph's."""
+    put for most new points. `data_bounds`, when given, returns the data's [[x0, x1], [y0, y1]]
+    (None for an axis without data) for the plain auto-range, in place of pyqtgraph asking each
+    item. Everything else (zooming turns auto-range off, the "A" button turns it back on) is
+    pyqtgraph's."""
+
+    def __init__(self, data_bounds=None):
+        super().__init__()
+        self.data_bounds = data_bounds
 
     def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):
-        bounds = super().childrenBounds(frac, orthoRange, items)
+        whole = (items is None and list(orthoRange) == [None, None]
+                 and all(f == 1.0 for f in (frac or (1.0, 1.0))))
+        if self.data_bounds is not None and whole:
+            bounds = self.data_bounds()
+        else:
+            bounds = super().childrenBounds(frac, orthoRange, items)
         for axis in (0, 1):
             if bounds[axis] is not None:
                 bounds[axis] = list(stepped(*bounds[axis], x_axis=axis == 0))
@@ -116,13 +133,18 @@ class GrowingSeries:
     def __init__(self, capacity: int = INITIAL_CAPACITY):
         self.x = np.empty(capacity)
         self.y = np.empty(capacity)
-        self.count = 0
+        self.clear()
 
     def append(self, x: float, y: float) -> None:
         if self.count == len(self.x):
             self._grow()
         self.x[self.count] = x
-        self.y[self.count] = y if math.isfinite(y) else np.nan
+        self.x_range = [min(self.x_range[0], x), max(self.x_range[1], x)]
+        if math.isfinite(y):
+            self.y[self.count] = y
+            self.y_range = [min(self.y_range[0], y), max(self.y_range[1], y)]
+        else:
+            self.y[self.count] = np.nan
         self.count += 1
 
     def _grow(self) -> None:
@@ -134,6 +156,9 @@ class GrowingSeries:
 
     def clear(self) -> None:
         self.count = 0
+        # The running [min, max] of x and of the finite y ([inf, -inf] while there are none).
+        self.x_range = [math.inf, -math.inf]
+        self.y_range = [math.inf, -math.inf]
 
     def views(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x[:self.count], self.y[:self.count]
@@ -188,6 +213,7 @@ class CurvesPane(QWidget):
 
         self.raw, self.smooth = GrowingSeries(), GrowingSeries()
         self.test_loss, self.test_acc = GrowingSeries(64), GrowingSeries(64)
+        self.loss_plot.getViewBox().data_bounds = self._loss_bounds
         self.lr_markers: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
         self._last_step: int | None = None
         self._last_eval_step: int | None = None
@@ -199,6 +225,17 @@ class CurvesPane(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(1000 / REDRAW_HZ))
         self._timer.timeout.connect(self.redraw)
+
+    def _loss_bounds(self) -> list:
+        """The loss plot's data bounds, from the series shown (the legend can hide one)."""
+        shown = [series for series, item in ((self.raw, self.raw_item),
+                                             (self.smooth, self.smooth_item),
+                                             (self.test_loss, self.test_loss_item))
+                 if item.isVisible()]
+        x_ranges = [s.x_range for s in shown if s.count]
+        y_ranges = [s.y_range for s in shown if s.y_range[0] <= s.y_range[1]]
+        return [[min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges else None
+                for ranges in (x_ranges, y_ranges)]
 
     @staticmethod
     def _axes(background) -> dict[str, GridAxis]:
