@@ -17,7 +17,8 @@ the probe, training started by the real Train action. It measures
 
 Offscreen by default (QT_QPA_PLATFORM=offscreen unless DISPLAY or QT_QPA_PLATFORM is set), so
 it runs on a machine without a display; with DISPLAY set it opens a real window.
---profile adds where the GUI thread's time went (cProfile of the GUI thread, GUI rounds only).
+--profile adds where the GUI thread's CPU time went (cProfile of the GUI thread timed by its own CPU
+clock, so waiting for a core or the GIL does not count; GUI rounds only).
 """
 from __future__ import annotations
 
@@ -346,7 +347,7 @@ def main() -> None:
         profiler = None
         if args.profile:
             import cProfile
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.thread_time)
         gui, headless = [], []
         print(f"\n{args.rounds} GUI and {args.rounds} headless rounds of {args.seconds:g} s, "
               f"alternating:")
@@ -374,7 +375,7 @@ def main() -> None:
                           f"{args.seconds:g} s each way", load)
     if profiler is not None:
         import pstats
-        print("\nGUI thread, GUI rounds (cProfile, cumulative):")
+        print("\nGUI thread CPU time, GUI rounds (cProfile, cumulative):")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
