@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBo
                                QWidget)
 
 from cnnviz.app.panes.saliency_overlay import LEGEND_HELP, MODE_HELP, legend_image
+from cnnviz.app.panes.style import set_style_sheet
 
 MODES = ((None, "Off"), ("saliency", "Saliency"), ("gradcam", "Grad-CAM"))
 PREDICTED = "predicted class"
@@ -117,7 +118,7 @@ class ExplainControls(QWidget):
         self.caption.setVisible(on)
         self.legend.setVisible(on and bool(text))
         self.caption.setText(text or why_none)
-        self.caption.setStyleSheet("" if text else f"color: {MUTED};")
+        set_style_sheet(self.caption, "" if text else f"color: {MUTED};")
 
     def _changed(self, *_) -> None:
         self.show_caption(None)

@@ -32,6 +32,7 @@ from cnnviz.app.panes.canvas import Canvas
 from cnnviz.app.panes.fitted_label import FittedLabel
 from cnnviz.app.panes.explain import CANNOT, WAITING, ExplainControls
 from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
+from cnnviz.app.panes.style import set_style_sheet
 
 EMIT_INTERVAL_MS = 30
 PREVIEW_SIDE = 84
@@ -506,15 +507,15 @@ class InputPane(QWidget):
         p = self._probabilities
         if p is None:
             self.verdict.setText("No prediction yet: train the network." if self._classes else "")
-            self.verdict.setStyleSheet(f"color: {MUTED};")
+            set_style_sheet(self.verdict, f"color: {MUTED};")
         elif self._true_class is None:
             self.verdict.setText("")
         elif int(np.argmax(p)) == self._true_class:
             self.verdict.setText("Correct.")
-            self.verdict.setStyleSheet(f"color: {CORRECT}; font-weight: bold;")
+            set_style_sheet(self.verdict, f"color: {CORRECT}; font-weight: bold;")
         else:
             self.verdict.setText(f"Wrong: the true class is {self._class_name(self._true_class)}.")
-            self.verdict.setStyleSheet(f"color: {WRONG}; font-weight: bold;")
+            set_style_sheet(self.verdict, f"color: {WRONG}; font-weight: bold;")
 
     # ---- saliency ---------------------------------------------------------------------------
     def saliency_choice(self) -> tuple[str | None, int | None]:
