@@ -1,5 +1,7 @@
 """The Network view, built from real networks' summaries and fed snapshots made by the real
 training loop: its columns, what they draw and say, hovering, zooming, and a big network."""
+import dataclasses
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -116,8 +118,11 @@ def view(qtbot):
 
 
 def shown(view, runs, name):
+    """The network of `runs[name]` fed its snapshot, the whole network in view (columns out of
+    view are drawn only when they come into view: test_columns_out_of_view_are_drawn_later)."""
     summary, probe, snapshot, _ = runs[name]
     view.set_network(summary)
+    view.fit()
     view.set_probe(probe)
     assert view.update_snapshot(snapshot)
     return summary, probe, snapshot
@@ -214,6 +219,7 @@ def test_map_columns_draw_each_map_and_label_channel_shape_and_range(view, runs,
 def test_without_a_probe_the_maps_are_blank_and_the_filters_stay(view, runs):
     summary, probe, _, without = runs["shapes-small"]
     view.set_network(summary)
+    view.fit()
     view.set_probe(probe)
     assert view.update_snapshot(without)
     for column in view.columns:
@@ -223,6 +229,28 @@ def test_without_a_probe_the_maps_are_blank_and_the_filters_stay(view, runs):
             assert column.data is None, column.title
             if column.kind in ("maps", "pooled", "input"):
                 assert np.isnan(column.mosaic.image).all()
+
+
+def test_columns_out_of_view_are_drawn_later(view, runs, qtbot):
+    """Columns scrolled out of view are drawn when they come into view, from the latest
+    snapshot; the input is always drawn (the saliency overlay reads it)."""
+    summary, probe, first, _ = runs["alexnet-mini"]
+    view.set_network(summary)
+    view.actual_size()
+    view.canvas.horizontalScrollBar().setValue(0)
+    view.set_probe(probe)
+    assert view.update_snapshot(first)
+    right = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect().right()
+    hidden = [c for c in view.columns if c.x >= right]
+    assert hidden and view.columns[-1] in hidden
+    assert all(c.data is None for c in hidden)
+    assert all(c.data is not None for c in view.columns if c.x + c.width < right)
+    later = dataclasses.replace(first, probe_probabilities=np.roll(first.probe_probabilities, 1))
+    assert view.update_snapshot(later)
+    bar = view.canvas.horizontalScrollBar()
+    bar.setValue(bar.maximum())  # scrolled to the output end
+    output = view.columns[-1]
+    np.testing.assert_array_equal(output.data, later.probe_probabilities)
 
 
 def test_a_snapshot_of_another_network_changes_nothing(view, runs):

@@ -67,6 +67,7 @@ def test_nice_ranges():
     assert [nice_ceiling(v) for v in (1, 1.1, 7, 10, 11, 37, 41, 101, 0.013)] == pytest.approx(
         [1, 1.2, 8, 10, 12, 40, 50, 120, 0.015])
     assert stepped(1, 37, x_axis=True) == pytest.approx((0, 40))
+    assert stepped(1, 300, x_axis=True) == pytest.approx((0, 400))  # room for the next step
     assert stepped(0.234, 2.31, x_axis=False) == pytest.approx((0, 2.5))
     assert stepped(0.5, 0.5, x_axis=False) == (0.5, 0.5)
 

@@ -94,12 +94,14 @@ def nice_ceiling(value: float) -> float:
 def stepped(low: float, high: float, x_axis: bool) -> tuple[float, float]:
     """A range holding [low, high] that changes only now and then as the data grows: rounded
     outward to about a tenth of the span, and on the x axis (steps, growing) up to the next nice
-    number, so it grows by a fifth to a third at a time. (pyqtgraph's bounds include the pens'
-    width converted at the current scale, so they also drift a little with every change.)"""
+    number above the last step, so it grows by a fifth to a third at a time. (Bounds that
+    pyqtgraph measures include the pens' width converted at the current scale, so they also
+    drift a little with every change.)"""
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return low, high
     step = nice_ceiling((high - low) / 10)
-    top = nice_ceiling(high) if x_axis and high > 0 else math.ceil(high / step) * step
+    # (x: strictly above the last step, so that the next step does not move the axis)
+    top = nice_ceiling(high * (1 + 1e-9)) if x_axis and high > 0 else math.ceil(high / step) * step
     return math.floor(low / step) * step, top
 
 

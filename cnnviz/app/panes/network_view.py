@@ -448,7 +448,13 @@ class NetworkView(QWidget):
         self.probe: np.ndarray | None = None
         self._auto_zoom = True
         self._labels_due = 0.0  # when the range labels may next be rewritten (time.perf_counter)
+        self._latest = None  # the last snapshot drawn, and the columns it was not drawn in
+        self._stale: list[Column] = []
         self.clear()
+        for bar in (self.canvas.horizontalScrollBar(), self.canvas.verticalScrollBar()):
+            bar.valueChanged.connect(self._draw_stale)
+            bar.rangeChanged.connect(self._draw_stale)
+        self.canvas.zoomed.connect(self._draw_stale)
         # Overlays: the receptive field of the hovered cell, the saliency heat on the input.
         self.receptive = ReceptiveHighlight(self)
         self.saliency = SaliencyOverlay(self)
@@ -459,6 +465,7 @@ class NetworkView(QWidget):
     def set_network(self, summary) -> None:
         """Build every column for this network (once); data arrives with update_snapshot."""
         self._labels_due = 0.0
+        self._latest, self._stale = None, []
         if summary == self.summary:  # the same architecture (Reset): keep the columns, not the data
             for column in self.columns:
                 column.blank()
@@ -514,6 +521,7 @@ class NetworkView(QWidget):
         """Forget the network: an empty view with a hint."""
         self.scene.clear()
         self.columns, self.summary, self.probe = [], None, None
+        self._latest, self._stale = None, []
         text_item(self.scene, "No network yet: choose an architecture and a dataset.", 0, 0, 14,
                   color=DIM_TEXT)
         self.scene.setSceneRect(self.scene.itemsBoundingRect())
@@ -545,47 +553,75 @@ class NetworkView(QWidget):
         return p is None or p.shape == (len(self.summary.classes),)
 
     def update_snapshot(self, snapshot) -> bool:
-        """Redraw from a snapshot; False (and nothing changed) if it belongs to another network."""
+        """Redraw from a snapshot; False (and nothing changed) if it belongs to another network.
+        Columns scrolled out of view are drawn when they come into view (most of a big network
+        is off screen, and the worker wants the cores the drawing would take)."""
         if not self.matches(snapshot):
             return False
-        taps = snapshot.probe_taps
-        probe = getattr(snapshot, "probe", None)
-        probe = self.probe if probe is None else probe
         now = time.perf_counter()
         labels = getattr(snapshot, "state", None) != "running" or now >= self._labels_due
         if labels:
             self._labels_due = now + LABELS_EVERY
-        for column in self.columns:
-            if isinstance(column, FilterColumn):
-                column.update(snapshot.conv_weights[column.conv])
-            elif isinstance(column, OutputColumn):
-                if snapshot.probe_probabilities is None:
-                    column.blank()
-                else:
-                    column.update(snapshot.probe_probabilities)
-            elif column.kind == "input":
-                if taps and probe is not None and probe.shape == column.shape:
-                    column.update(probe, labels)
-                else:
-                    column.blank()
-            elif taps and isinstance(column, MapColumn):
-                column.update(taps[column.tap], labels)
-            elif taps:
-                column.update(taps[column.tap])
-            else:
-                column.blank()
+        self._latest = snapshot
+        visible = self._visible_columns()
+        self._stale = [column for column in self.columns if column not in visible]
+        for column in visible:
+            self._draw(column, snapshot, labels)
         self.saliency.update(snapshot)
         return True
+
+    def _draw(self, column: Column, snapshot, labels: bool) -> None:
+        taps = snapshot.probe_taps
+        probe = getattr(snapshot, "probe", None)
+        probe = self.probe if probe is None else probe
+        if isinstance(column, FilterColumn):
+            column.update(snapshot.conv_weights[column.conv])
+        elif isinstance(column, OutputColumn):
+            if snapshot.probe_probabilities is None:
+                column.blank()
+            else:
+                column.update(snapshot.probe_probabilities)
+        elif column.kind == "input":
+            if taps and probe is not None and probe.shape == column.shape:
+                column.update(probe, labels)
+            else:
+                column.blank()
+        elif taps and isinstance(column, MapColumn):
+            column.update(taps[column.tap], labels)
+        elif taps:
+            column.update(taps[column.tap])
+        else:
+            column.blank()
+
+    def _visible_columns(self) -> list[Column]:
+        """The columns at least partly in view (all of them while the view is not on screen);
+        the input always, which the saliency overlay reads."""
+        if not self.canvas.isVisible():
+            return self.columns
+        shown = self.canvas.mapToScene(self.canvas.viewport().rect()).boundingRect()
+        return [column for i, column in enumerate(self.columns)
+                if i == 0 or (column.x < shown.right() and column.x + column.width > shown.left())]
+
+    def _draw_stale(self) -> None:
+        """Draw the columns that came into view since the last snapshot, from it."""
+        if not self._stale or self._latest is None:
+            return
+        visible = self._visible_columns()
+        for column in [c for c in self._stale if c in visible]:
+            self._draw(column, self._latest, True)
+            self._stale.remove(column)
 
     # -- view ----------------------------------------------------------------------------------
 
     def fit(self) -> None:
         self.canvas.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         self._auto_zoom = False
+        self._draw_stale()
 
     def actual_size(self) -> None:
         self.canvas.resetTransform()
         self._auto_zoom = False
+        self._draw_stale()
 
     def _user_zoomed(self) -> None:
         self._auto_zoom = False
@@ -607,6 +643,11 @@ class NetworkView(QWidget):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self._auto_fit()
+        self._draw_stale()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._draw_stale()
 
     def _hover(self, pos: QPointF) -> None:
         for column in self.columns:
