@@ -18,6 +18,7 @@ from cnnviz.app.panes.evaluation import EvaluationPane
 from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.worker import TrainingSession
 from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
 from cnnviz.data import catalog
@@ -149,7 +150,10 @@ class MainWindow(QMainWindow):
             widget.valueChanged.connect(self._hyperparameters_changed)
         self.optimizer.activated.connect(self._hyperparameters_changed)
         bar.addSeparator()
-        self.counters = QLabel()
+        # Rewritten with every snapshot: sized for the usual text (SteadyLabel), so that the
+        # toolbar is not laid out again each time.
+        self.counters = SteadyLabel("  epoch 99   step 99999   9,999 images/s   "
+                                    "test accuracy 100.0%  ")
         self.counters.setToolTip("Epoch (passes over the training set), step (batches), training "
                                  "speed and accuracy on the test images")
         bar.addWidget(self.counters)

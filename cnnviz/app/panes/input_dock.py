@@ -32,6 +32,7 @@ from cnnviz.app.panes.canvas import Canvas
 from cnnviz.app.panes.fitted_label import FittedLabel
 from cnnviz.app.panes.explain import CANNOT, WAITING, ExplainControls
 from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
+from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.panes.style import set_style_sheet
 
 EMIT_INTERVAL_MS = 30
@@ -198,9 +199,11 @@ class InputPane(QWidget):
             font.setPointSizeF(20 if rank == 0 else 13)
             font.setBold(rank == 0)
             name = FittedLabel(font, smallest_pt=12) if rank == 0 else QLabel()
-            pct = QLabel()
+            pct = SteadyLabel()
             name.setFont(font)
             pct.setFont(font)
+            pct.setText("100.0 %")  # the widest: later percentages change only the label
+            pct.setText("")
             self.class_labels.append(name)
             self.percent_labels.append(pct)
         best = QVBoxLayout()
@@ -535,11 +538,12 @@ class InputPane(QWidget):
         probe = self._preview_probe
         fits = (heat is not None and mode is not None and class_index is not None
                 and probe is not None and np.shape(heat) == probe.shape[1:])
+        had_heat = self.saliency_heat is not None
         self.saliency_heat = normalise(heat) if fits else None
         predicted = None if self._probabilities is None else int(np.argmax(self._probabilities))
         # a map was asked for and the snapshot has none: the network cannot make it
         cannot = heat is None and mode is not None and probe is not None
         self.explain.show_caption(caption(mode, class_index, self._classes, predicted)
                                   if fits else None, CANNOT if cannot else WAITING)
-        if probe is not None:
+        if probe is not None and (fits or had_heat):  # (the plain preview is already drawn)
             self._set_preview(probe)
