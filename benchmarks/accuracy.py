@@ -26,7 +26,7 @@ from cnnviz.architectures import load_architecture
 from cnnviz.data import catalog
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Adam
-from cnnviz.torch_bridge import to_torch
+from cnnviz.torch_bridge import share_dropout_masks, to_torch
 from cnnviz.training.evaluation import evaluate
 
 TARGETS = {"fashion-2conv": 0.91, "fashion-2conv + batch norm": 0.92}
@@ -74,31 +74,13 @@ def torch_accuracy(model, x, y) -> float:
     return float((predictions.numpy() == y).mean())
 
 
-def share_masks(network: Network, model) -> None:
-    """Make each of the PyTorch model's dropout layers apply the mask its cnnviz twin drew for
-    the same batch (cnnviz steps first), so the two engines see the same masks."""
-    import torch
-
-    class SameMask(torch.nn.Module):
-        def __init__(self, layer):
-            super().__init__()
-            self.layer = layer
-
-        def forward(self, x):
-            mask = self.layer.mask
-            return x * torch.from_numpy(mask) if self.training and mask is not None else x
-    for i, layer in enumerate(network.layers):
-        if layer.kind == "dropout":
-            model[i] = SameMask(layer)
-
-
 def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = False) -> dict:
     import torch
     torch.manual_seed(seed)
     network = Network(spec, seed=seed)
     model = to_torch(network)  # the same initial weights
     if same_masks:
-        share_masks(network, model)
+        share_dropout_masks(network, model)
     ours, theirs = Adam(lr=LR), torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     x, y = data.train_x, data.train_y

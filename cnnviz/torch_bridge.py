@@ -63,3 +63,26 @@ def to_torch(network: Network):
     for layer, module in zip(network.layers, modules):
         copy_weights(layer, module)
     return nn.Sequential(*modules)
+
+
+def share_dropout_masks(network: Network, model) -> None:
+    """Make each dropout module of `model` (to_torch(network)) apply the mask its cnnviz twin
+    drew in its last training pass: run cnnviz's step first, then PyTorch's on the same batch,
+    and the two engines see the same masks (parity tests, and benchmarks/accuracy.py
+    --same-masks)."""
+    import torch
+
+    class SameMask(torch.nn.Module):
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):
+            mask = self.layer.mask
+            if not self.training or mask is None:
+                return x
+            return x * torch.from_numpy(mask).to(x.dtype)
+
+    for i, layer in enumerate(network.layers):
+        if layer.kind == "dropout":
+            model[i] = SameMask(layer)
