@@ -129,6 +129,14 @@ class SteppedViewBox(pg.ViewBox):
         return bounds
 
 
+def _widen(bounds: list[float], value: float) -> None:
+    """Make the [min, max] `bounds` take in `value`, in place."""
+    if value < bounds[0]:
+        bounds[0] = value
+    if value > bounds[1]:
+        bounds[1] = value
+
+
 class GrowingSeries:
     """x and y values in preallocated float64 buffers; the capacity doubles when full."""
 
@@ -141,10 +149,10 @@ class GrowingSeries:
         if self.count == len(self.x):
             self._grow()
         self.x[self.count] = x
-        self.x_range = [min(self.x_range[0], x), max(self.x_range[1], x)]
+        _widen(self.x_range, x)
         if math.isfinite(y):
             self.y[self.count] = y
-            self.y_range = [min(self.y_range[0], y), max(self.y_range[1], y)]
+            _widen(self.y_range, y)
         else:
             self.y[self.count] = np.nan
         self.count += 1

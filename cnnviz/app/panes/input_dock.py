@@ -199,11 +199,8 @@ class InputPane(QWidget):
             font.setPointSizeF(20 if rank == 0 else 13)
             font.setBold(rank == 0)
             name = FittedLabel(font, smallest_pt=12) if rank == 0 else QLabel()
-            pct = SteadyLabel()
+            pct = SteadyLabel("100.0 %", font)  # the widest: later percentages change only it
             name.setFont(font)
-            pct.setFont(font)
-            pct.setText("100.0 %")  # the widest: later percentages change only the label
-            pct.setText("")
             self.class_labels.append(name)
             self.percent_labels.append(pct)
         best = QVBoxLayout()

@@ -5,14 +5,17 @@ window, and repaints them, unless the label's size is fixed. This label keeps a 
 only grows: text that fits changes nothing but the label itself."""
 from __future__ import annotations
 
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel
 
 
 class SteadyLabel(QLabel):
-    def __init__(self, widest: str = ""):
+    def __init__(self, widest: str = "", font: QFont | None = None):
         """`widest`: a text at least as wide as those expected, to size the label from the
-        start (wider text still fits: the label then grows once)."""
+        start (wider text still fits: the label then grows once), in `font` if given."""
         super().__init__(widest)
+        if font is not None:
+            self.setFont(font)
         self._hold()
         self.setText("")
 
