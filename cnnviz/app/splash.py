@@ -172,7 +172,11 @@ class EngineStartup(QObject):
             warm_up = self.warm_up
             if warm_up is None:  # imported here: numba takes a while to import
                 from cnnviz.engine.warmup import warm_up_unless_marked as warm_up
-            warm_up(self._report)
+                from cnnviz.app.panes.colour_kernel import warm_up as warm_up_drawing
+                warm_up(self._report)
+                warm_up_drawing()  # the network view's colour kernel, off the GUI thread
+            else:
+                warm_up(self._report)
         except Exception:  # the window still opens; its worker reports what goes wrong
             self.error = traceback.format_exc()
             print(f"cnnviz: warming up the engine failed:\n{self.error}", file=sys.stderr)

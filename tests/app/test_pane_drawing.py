@@ -49,6 +49,20 @@ def test_mosaic_item_draws_the_pixels_pyqtgraph_draws(qapp, lut, levels):
     np.testing.assert_array_equal(pixels(item.qimage), pixels(reference.qimage))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float16])
+def test_mosaic_item_draws_other_float_images_as_pyqtgraph_does(qapp, dtype):
+    image = np.random.default_rng(1).normal(size=(9, 12)).astype(dtype)
+    image[0, :3] = [np.nan, np.inf, -np.inf]
+    reference = pg.ImageItem(axisOrder="row-major")
+    reference.setLookupTable(sequential_lut())
+    reference.setImage(image, autoLevels=False, levels=(-1.3, 0.77))
+    reference.render()
+    item = MosaicItem(sequential_lut())
+    item.setImage(image, autoLevels=False, levels=(-1.3, 0.77))
+    item.render()
+    np.testing.assert_array_equal(pixels(item.qimage), pixels(reference.qimage))
+
+
 def test_mosaic_item_blank_is_transparent_and_follows_a_new_table(qapp):
     mosaic = Mosaic(2, 2, 3, 3, 4, 4)
     item = MosaicItem(grey_lut())
@@ -171,3 +185,10 @@ def test_network_view_rewrites_range_labels_at_most_every_quarter_second(qtbot, 
     clock[0] += 0.3
     view.update_snapshot(first)
     assert written() == expected(first)
+
+
+def test_the_startup_warm_up_prepares_the_colour_kernel_for_float32_mosaics():
+    from cnnviz.app.panes import colour_kernel
+    colour_kernel.warm_up()
+    assert any(signature[0].dtype == np.float32 and signature[0].ndim == 2
+               for signature in colour_kernel.colour_map.signatures)

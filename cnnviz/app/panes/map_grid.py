@@ -4,7 +4,7 @@ transparent), so a column of 48 maps costs one setImage and one texture, not 48 
 convention 8). The mosaic knows where every tile is, so hovering maps back to (tile, y, x).
 
 The network view redraws every column with every snapshot while the worker wants both cores, so
-drawing is kept lean: MosaicItem turns the mosaic into pixels with a few numpy passes instead of
+drawing is kept lean: MosaicItem turns the mosaic into pixels in one compiled pass instead of
 pyqtgraph's general path (which looks up the NaN gaps pixel by pixel), and labels are cached as
 pixmaps, so a repaint does not lay their text out again.
 """
@@ -17,6 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QFont, QImage, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
+
+from cnnviz.app.panes.colour_kernel import colour_map
 
 TEXT = QColor("#d8d8d8")
 DIM_TEXT = QColor("#a0a0a0")
@@ -125,14 +127,14 @@ def normalise_maps(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 class MosaicItem(pg.ImageItem):
     """An ImageItem for a float32 mosaic with NaN gaps, an (n, 3) uint8 lookup table and fixed
     levels (no auto levels, no downsampling): the colours pyqtgraph would draw (value v goes to
-    table entry (v - low) * n / (high - low), clipped to 0..n-1; NaN is transparent), made with
-    a few whole-array numpy passes into a reused premultiplied-ARGB buffer, which QPainter draws
+    table entry (v - low) * n / (high - low), clipped to 0..n-1; NaN is transparent), made in one
+    compiled pass (colour_kernel.py) into a reused premultiplied-ARGB buffer, which QPainter draws
     without converting it. `image` is still the float mosaic; anything else (another kind of
-    table, a colour image) goes pyqtgraph's way."""
+    table or image, a colour image) goes pyqtgraph's way."""
 
     def __init__(self, lut: np.ndarray):
         self._colours = None
-        self._scaled = self._index = self._argb = None
+        self._argb = None
         super().__init__(axisOrder="row-major")
         self.setLookupTable(lut)
 
@@ -150,21 +152,14 @@ class MosaicItem(pg.ImageItem):
     def render(self):
         image, colours = self.image, self._colours
         if (colours is None or image is None or image.ndim != 2 or image.size == 0
-                or image.dtype.kind != "f" or self.levels is None or self.autoDownsample):
+                or image.dtype != np.float32 or self.levels is None or self.autoDownsample):
             return super().render()
         if self._argb is None or self._argb.shape != image.shape:
-            self._scaled = np.empty(image.shape, np.float32)
-            self._index = np.empty(image.shape, np.intp)
             self._argb = np.empty(image.shape, np.uint32)
         low, high = (float(v) for v in np.ravel(self.levels)[:2])
         n = len(colours) - 1
-        scaled = self._scaled
-        np.subtract(image, low, out=scaled)
-        np.multiply(scaled, n / (high - low) if high > low else 0.0, out=scaled)
-        np.clip(scaled, 0, n - 1, out=scaled)
-        np.copyto(scaled, n, where=np.isnan(scaled))
-        self._index[...] = scaled  # truncates, as pyqtgraph does
-        np.take(colours, self._index, out=self._argb)
+        colour_map(image, np.float32(low), np.float32(n / (high - low) if high > low else 0.0),
+                   colours, self._argb)
         self.qimage = pg.functions.ndarray_to_qimage(self._argb,
                                                      QImage.Format.Format_ARGB32_Premultiplied)
         self._renderRequired = False
