@@ -82,7 +82,7 @@ def test_raw_and_smoothed_loss_from_real_snapshots(pane, snapshots):
     assert np.allclose(raw_y, [first[k].batch_loss for k in steps])
     assert np.allclose(smooth_y, [first[k].smoothed_loss for k in steps])
     assert not np.allclose(raw_y, smooth_y)  # two different curves
-    for item in (pane.raw_item, pane.smooth_item, pane.test_loss_item, pane.test_acc_item):
+    for item in (pane.test_loss_item, pane.test_acc_item):  # (the loss lines: test_trail_curve)
         assert item.opts["autoDownsample"] and item.opts["downsampleMethod"] == "peak"
         assert item.opts["clipToView"]
 

@@ -22,6 +22,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from cnnviz.app.panes.trail_curve import TrailCurve
+
 REDRAW_HZ = 30
 INITIAL_CAPACITY = 1024
 AXIS_WIDTH = 56
@@ -213,15 +215,15 @@ class CurvesPane(QWidget):
         self.acc_plot.enableAutoRange(axis="y", enable=False)
 
         legend = self.loss_plot.addLegend(offset=(-10, 10))
-        self.raw_item = self._curve(self.loss_plot, RAW_PEN, "batch loss")
-        self.smooth_item = self._curve(self.loss_plot, SMOOTH_PEN, "smoothed")
+        self.raw, self.smooth = GrowingSeries(), GrowingSeries()
+        self.raw_item = self._trail(self.loss_plot, self.raw, RAW_PEN, "batch loss")
+        self.smooth_item = self._trail(self.loss_plot, self.smooth, SMOOTH_PEN, "smoothed")
         self.test_loss_item = self._curve(self.loss_plot, TEST_LOSS_PEN, "test loss",
                                           symbol="o", brush=TEST_LOSS_PEN.color())
         self.test_acc_item = self._curve(self.acc_plot, TEST_ACC_PEN, None,
                                          symbol="o", brush=TEST_ACC_PEN.color())
         legend.setBrush(pg.mkBrush(0, 0, 0, 160))
 
-        self.raw, self.smooth = GrowingSeries(), GrowingSeries()
         self.test_loss, self.test_acc = GrowingSeries(64), GrowingSeries(64)
         self.loss_plot.getViewBox().data_bounds = self._loss_bounds
         self.lr_markers: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
@@ -250,6 +252,13 @@ class CurvesPane(QWidget):
     @staticmethod
     def _axes(background) -> dict[str, GridAxis]:
         return {name: GridAxis(name, background) for name in ("left", "bottom")}
+
+    @staticmethod
+    def _trail(plot: pg.PlotItem, series: GrowingSeries, pen, name: str) -> TrailCurve:
+        item = TrailCurve(series, pen, name)
+        plot.addItem(item)
+        plot.legend.addItem(item, name)
+        return item
 
     @staticmethod
     def _curve(plot: pg.PlotItem, pen, name: str | None, **symbol) -> pg.PlotDataItem:
@@ -325,8 +334,11 @@ class CurvesPane(QWidget):
         """Hand the buffers to the plot items now (normally done by the redraw timer)."""
         self._timer.stop()
         self._dirty = False
-        self.raw_item.setData(*self.raw.views())
-        self.smooth_item.setData(*self.smooth.views())
+        # The auto-range first: a range that changes repaints everything, one that does not
+        # lets the loss curves repaint only the strip their new points add.
+        self.loss_plot.getViewBox().updateAutoRange()
+        self.raw_item.show_points()
+        self.smooth_item.show_points()
         if self._tests_changed:  # (setting the symbols again costs ~1 ms)
             self._tests_changed = False
             self.test_loss_item.setData(*self.test_loss.views())

@@ -1,0 +1,154 @@
+"""A line through a growing series of points that repaints only where it grew.
+
+The loss curves gain a point with every snapshot. pyqtgraph's PlotDataItem takes the whole array
+again and repaints the whole plot (its bounds changed, so the view box asks for a new paint), and
+the 2.5-pixel smoothed line is stroked segment by segment: the Curves pane cost as much of the
+GUI thread as the whole network view (benchmarks/gui_responsiveness.py). TrailCurve reads the
+points from the pane's GrowingSeries and, when points were appended and the view did not move,
+asks Qt to repaint only the strip from the last drawn point to the new one; its paint draws only
+the points in the strip Qt exposes. A change of view, size or downsampling repaints everything.
+
+Drawing follows PlotDataItem's settings in the pane: NaN breaks the line (connect="finite"),
+only the points in view are drawn, and beyond AUTO_DOWNSAMPLE points per pixel column, blocks of
+`ds` points are drawn as their minimum and maximum ("peak" downsampling). Blocks start at
+multiples of `ds` from the first point, so a strip drawn alone is drawn as the whole line draws it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsItem
+
+AUTO_DOWNSAMPLE = 5.0   # points per pixel column before blocks are drawn as min/max (pyqtgraph's)
+MARGIN_PX = 4           # around a repainted strip, for the pen's width
+
+
+class TrailCurve(pg.GraphicsObject):
+    """The first `count` points of a GrowingSeries (x ascending), drawn with `pen`. The pane
+    calls show_points() after appending to the series; legend samples read `opts`."""
+
+    def __init__(self, series, pen, name: str | None = None):
+        super().__init__()
+        self.series = series
+        self.opts = {"pen": pg.mkPen(pen), "name": name}
+        self.count = 0        # points handed over (and painted, or about to be)
+        self._ds = 1          # the downsampling the painted line was drawn with
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+
+    def name(self) -> str | None:
+        return self.opts["name"]
+
+    # ---- data -------------------------------------------------------------------------------
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.series.x[:self.count], self.series.y[:self.count]
+
+    @property
+    def xData(self) -> np.ndarray | None:
+        return self.getData()[0] if self.count else None
+
+    @property
+    def yData(self) -> np.ndarray | None:
+        return self.getData()[1] if self.count else None
+
+    def show_points(self) -> None:
+        """Take the series' points up to its end: repaint the strip they add, or everything if
+        the series was cleared or the downsampling changed."""
+        before, self.count = self.count, self.series.count
+        if self.count < before or self._downsampling() != self._ds or before < 2:
+            self.update()
+        elif self.count > before:
+            self.update(self._strip(before))
+
+    def _strip(self, before: int) -> QRectF:
+        """Where the points from index `before` on change the drawing: from the start of the
+        block before the one holding the last drawn point, padded by a few pixels."""
+        x, y = self.getData()
+        ds = self._ds
+        start = max(0, ((before - 1) // ds - 1) * ds)
+        ys = y[start:]
+        finite = ys[np.isfinite(ys)]
+        low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
+        px, py = abs(self.pixelWidth()) * MARGIN_PX, abs(self.pixelHeight()) * MARGIN_PX
+        return QRectF(float(x[start]) - px, low - py,
+                      float(x[-1]) - float(x[start]) + 2 * px, high - low + 2 * py)
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
+        """(min, max) of the finite data along axis `ax` (what the view box's auto-range asks),
+        within orthoRange on the other axis when given."""
+        x, y = self.getData()
+        values, other = (x, y) if ax == 0 else (y, x)
+        keep = np.isfinite(values)
+        if orthoRange is not None:
+            keep &= (other >= orthoRange[0]) & (other <= orthoRange[1])
+        values = values[keep]
+        if not len(values):
+            return None, None
+        if frac >= 1.0:
+            return float(values.min()), float(values.max())
+        return tuple(float(v) for v in np.percentile(values, [50 * (1 - frac), 50 * (1 + frac)]))
+
+    # ---- drawing ----------------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        # The visible range: the line may be anywhere in it, and it only changes with the view
+        # (viewRangeChanged), not with every point.
+        view = self.getViewBox()
+        return QRectF() if view is None else view.viewRect()
+
+    def viewRangeChanged(self) -> None:
+        self.prepareGeometryChange()
+        self._ds = self._downsampling()
+        self.update()
+
+    def viewTransformChanged(self) -> None:
+        self.viewRangeChanged()
+
+    def _downsampling(self) -> int:
+        """Points per block: 1 until AUTO_DOWNSAMPLE points share a pixel column (in view)."""
+        view = self.getViewBox()
+        if view is None or self.count < 2:
+            return 1
+        x = self.series.x[:self.count]
+        left, right = view.viewRange()[0]
+        shown = np.searchsorted(x, right, "right") - np.searchsorted(x, left, "left")
+        width = max(1.0, view.width())
+        return max(1, int(shown / (width * AUTO_DOWNSAMPLE)))
+
+    def paint(self, painter, option, widget=None) -> None:
+        self._ds = ds = self._downsampling()
+        x, y = self.getData()
+        area = option.exposedRect
+        # The points in the exposed strip and beyond it by a margin, so that the line's ends (its
+        # caps) fall outside the strip and the strip comes out as the whole line draws it; whole
+        # blocks.
+        pad = abs(self.pixelWidth()) * 2 * MARGIN_PX
+        first = max(0, int(np.searchsorted(x, area.left() - pad, "left")) - 1) // ds * ds
+        end = int(np.searchsorted(x, area.right() + pad, "right")) + 1
+        last = min(len(x), -(-end // ds) * ds)
+        xs, ys = x[first:last], y[first:last]
+        if ds > 1:
+            xs, ys = peaks(xs, ys, ds)
+        if len(xs) < 2:
+            return
+        painter.setPen(self.opts["pen"])
+        painter.drawPath(pg.arrayToQPath(xs, ys, connect="finite"))
+
+
+def peaks(x: np.ndarray, y: np.ndarray, ds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each block of `ds` points as two points at the x of its middle point: its maximum, then its
+    minimum (pyqtgraph's "peak" downsampling). Unlike pyqtgraph, a last, shorter block is drawn
+    too (the newest points), and NaN counts only where a whole block is NaN."""
+    blocks = math.ceil(len(x) / ds)
+    padded = np.full(blocks * ds, np.nan)
+    padded[:len(y)] = y
+    padded = padded.reshape(blocks, ds)
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin.reduce(padded, axis=1), np.fmax.reduce(padded, axis=1)
+    middle = np.minimum(np.arange(blocks) * ds + ds // 2, len(x) - 1)
+    ys = np.empty(2 * blocks)
+    ys[0::2], ys[1::2] = high, low
+    return np.repeat(x[middle], 2), ys

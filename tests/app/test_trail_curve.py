@@ -1,0 +1,104 @@
+"""TrailCurve, the loss lines of the Curves pane: a new point repaints only a strip, and what is on
+screen after many strips is what a full repaint draws."""
+import types
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QGuiApplication
+
+from cnnviz.app.panes.curves import CurvesPane
+from cnnviz.app.panes.trail_curve import peaks
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+
+def snapshot(step: int, rng) -> types.SimpleNamespace:
+    smooth = 2.0 * np.exp(-step / 3000)
+    return types.SimpleNamespace(step=step, batch_loss=smooth + 0.3 * rng.random(),
+                                 smoothed_loss=smooth, evaluation_step=None, test_accuracy=None,
+                                 test_loss=None, hyperparameters={"lr": 0.001})
+
+
+class PaintRegions(QObject):
+    """The bounding rectangles of a widget's paint events."""
+
+    def __init__(self, widget):
+        super().__init__(widget)
+        self.rects = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            self.rects.append(event.region().boundingRect())
+        return False
+
+
+def pixels(image) -> np.ndarray:
+    image = image.convertToFormat(image.Format.Format_RGB32)
+    return np.frombuffer(image.constBits(), np.uint32, image.width() * image.height()).reshape(
+        image.height(), image.width()).copy()
+
+
+@pytest.mark.parametrize("before", [100, 5000, 30000])  # 1, 2 and 12 points per block
+def test_strips_add_up_to_what_a_full_repaint_draws(qtbot, qapp, before):
+    pane = CurvesPane()
+    qtbot.addWidget(pane)
+    pane.resize(560, 420)
+    pane.show()
+    qtbot.waitExposed(pane)
+    rng = np.random.default_rng(0)
+    for step in range(before):
+        pane.add_snapshot(snapshot(step, rng))
+    pane.redraw()
+    qapp.processEvents()
+    regions = PaintRegions(pane.view.viewport())
+    for step in range(before, before + 150):
+        pane.add_snapshot(snapshot(step, rng))
+        pane.redraw()
+        qapp.processEvents()
+    # A new point repainted a narrow strip, not the plot, unless the x range grew.
+    widths = sorted(r.width() for r in regions.rects)
+    assert len(widths) >= 140 and widths[-10] < pane.view.width() / 8
+    # The window's pixels (the offscreen platform's backing store: everything painted so far)
+    # against the pane rendered afresh.
+    on_screen = QGuiApplication.primaryScreen().grabWindow(pane.winId()).toImage()
+    np.testing.assert_array_equal(pixels(on_screen), pixels(pane.grab().toImage()))
+
+
+def test_a_hidden_line_and_a_reset_repaint_everything(qtbot, qapp):
+    pane = CurvesPane()
+    qtbot.addWidget(pane)
+    pane.resize(560, 420)
+    pane.show()
+    qtbot.waitExposed(pane)
+    rng = np.random.default_rng(1)
+    for step in range(300):
+        pane.add_snapshot(snapshot(step, rng))
+    pane.redraw()
+    qapp.processEvents()
+    pane.smooth_item.hide()  # as the legend does
+    qapp.processEvents()
+    on_screen = QGuiApplication.primaryScreen().grabWindow(pane.winId()).toImage()
+    np.testing.assert_array_equal(pixels(on_screen), pixels(pane.grab().toImage()))
+    pane.reset()
+    qapp.processEvents()
+    assert pane.raw_item.xData is None
+    on_screen = QGuiApplication.primaryScreen().grabWindow(pane.winId()).toImage()
+    np.testing.assert_array_equal(pixels(on_screen), pixels(pane.grab().toImage()))
+
+
+def test_peaks_are_pyqtgraphs_peak_downsampling_plus_the_last_short_block():
+    rng = np.random.default_rng(2)
+    x, y = np.arange(1000.0), rng.normal(size=1000)
+    item = pg.PlotDataItem(x[:996], y[:996])
+    item.setDownsampling(ds=12, method="peak")
+    theirs = item.getData()
+    assert len(theirs[0]) == 2 * 83
+    y[17] = np.nan  # (pyqtgraph would blank this block)
+    xs, ys = peaks(x, y, 12)
+    np.testing.assert_array_equal(xs[:2 * 83], theirs[0])
+    np.testing.assert_array_equal(ys[2:2 * 83], theirs[1][2:])
+    assert ys[:2].tolist() == [np.nanmax(y[:12]), np.nanmin(y[:12])]
+    assert xs[-2:].tolist() == [999, 999] and ys[-2:].tolist() == [y[996:].max(), y[996:].min()]
