@@ -125,12 +125,20 @@ def test_reset_forgets_everything(pane, snapshots):
     assert pane.point_count() == 5
 
 
-def test_redraw_timer_draws_after_adding(qtbot, pane, snapshots):
-    for snap in snapshots[:20]:
+def test_redraws_at_once_then_at_most_30_times_a_second(qtbot, pane, snapshots, monkeypatch):
+    from cnnviz.app.panes import curves
+    clock = [100.0]
+    monkeypatch.setattr(curves.time, "perf_counter", lambda: clock[0])
+    trained = [s for s in snapshots if s.batch_loss is not None]
+    pane.add_snapshot(trained[0])
+    assert len(data(pane.raw_item)[0]) == 1  # at once: it joins the other panes' repaint
+    for snap in trained[1:20]:
         pane.add_snapshot(snap)
-    assert len(data(pane.raw_item)[0]) == 0  # not drawn at once...
+    assert len(data(pane.raw_item)[0]) == 1  # within 1/30 s of that: not drawn yet...
     assert pane.point_count() > 10
-    qtbot.waitUntil(lambda: len(data(pane.raw_item)[0]) == pane.point_count())  # ...but soon
+    clock[0] += 1 / 30
+    qtbot.waitUntil(lambda: len(data(pane.raw_item)[0]) == pane.point_count(),
+                    timeout=200)  # ...but soon, by the timer
 
 
 def test_100k_points_stay_quick(qtbot, pane, snapshots):

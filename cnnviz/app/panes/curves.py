@@ -1,20 +1,23 @@
 """The Curves pane: training loss per batch (raw and smoothed), test loss and test accuracy per
 evaluation, and a marker wherever the learning rate changed.
 
-Points go into preallocated buffers that double when full; the plots are redrawn from views of
-those buffers at most REDRAW_HZ times a second (peak downsampling, clip to view), so adding a
-point costs a few microseconds and 100k points still pan and zoom smoothly.
+Points go into preallocated buffers that double when full; the plots are redrawn from them at
+most REDRAW_HZ times a second: at once when the last redraw is that long ago (so a snapshot's
+changes to every pane make one repaint of the window, not two), else by a timer. Adding a point
+costs a few microseconds and 100k points still pan and zoom smoothly.
 
 Drawing is kept cheap because the pane repaints with every snapshot while the worker wants both
-cores. A change of range re-lays out every axis, which costs several times as much as drawing
-the curves, so the auto-range grows in steps (SteppedViewBox) rather than with every point; the
-grid lines are opaque (GridAxis) and each axis is painted from a pixmap cache until its range
-changes; the auto-range takes the loss plot's bounds from the series' running minima and maxima
-rather than from pyqtgraph scanning every point; and it is settled before Qt paints, so one
-update costs one paint, not two."""
+cores. The loss lines repaint only the strip a new point adds (TrailCurve). A change of range
+re-lays out every axis, which costs several times as much as drawing the curves, so the
+auto-range grows in steps (SteppedViewBox) rather than with every point; the grid lines are
+opaque (GridAxis) and each axis is painted from a pixmap cache until its range changes; the
+auto-range takes the loss plot's bounds from the series' running minima and maxima rather than
+from pyqtgraph scanning every point; and it is settled before Qt paints, so one update costs one
+paint, not two."""
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -231,11 +234,10 @@ class CurvesPane(QWidget):
         self._last_eval_step: int | None = None
         self._last_lr: float | None = None
 
-        self._dirty = False
+        self._drawn_at = -math.inf  # when redraw() last ran (time.perf_counter)
         self._tests_changed = False  # test points are redrawn only when an evaluation came
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(int(1000 / REDRAW_HZ))
         self._timer.timeout.connect(self.redraw)
 
     def _loss_bounds(self) -> list:
@@ -313,9 +315,12 @@ class CurvesPane(QWidget):
             if self._last_lr is not None and lr != self._last_lr:
                 self._add_lr_marker(step, lr)
             self._last_lr = lr
-        self._dirty = True
         if not self._timer.isActive():
-            self._timer.start()
+            wait = self._drawn_at + 1 / REDRAW_HZ - time.perf_counter()
+            if wait <= 0:  # now, so it joins the repaint of the other panes this snapshot changed
+                self.redraw()
+            else:
+                self._timer.start(max(1, math.ceil(wait * 1000)))
 
     def _add_lr_marker(self, step: int, lr: float) -> None:
         # Labels of consecutive markers sit at different heights so near ones do not overlap.
@@ -333,7 +338,7 @@ class CurvesPane(QWidget):
     def redraw(self) -> None:
         """Hand the buffers to the plot items now (normally done by the redraw timer)."""
         self._timer.stop()
-        self._dirty = False
+        self._drawn_at = time.perf_counter()
         # The auto-range first: a range that changes repaints everything, one that does not
         # lets the loss curves repaint only the strip their new points add.
         self.loss_plot.getViewBox().updateAutoRange()
