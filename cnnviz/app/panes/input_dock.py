@@ -494,9 +494,10 @@ class InputPane(QWidget):
             order = np.argsort(-p, kind="stable")[:TOP]
             for rank in range(TOP):
                 if rank < len(order):
-                    k = int(order[rank])
-                    self.class_labels[rank].setText(self._class_name(k))
-                    self.class_labels[rank].setToolTip(self._class_name(k))
+                    k, label = int(order[rank]), self.class_labels[rank]
+                    label.setText(self._class_name(k))
+                    if label.toolTip() != label.text():  # (Qt sends an event even for the same)
+                        label.setToolTip(label.text())
                     self.percent_labels[rank].setText(_percent(float(p[k])))
                 else:
                     self.class_labels[rank].setText("")

@@ -20,6 +20,8 @@ class SteadyLabel(QLabel):
         self.setText("")
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if text == self.text():  # (most are the same from one snapshot to the next)
+            return
         super().setText(text)
         hint = self.sizeHint()
         if hint.width() > self.maximumWidth() or hint.height() > self.maximumHeight():
