@@ -226,6 +226,7 @@ class CurvesPane(QWidget):
         self.test_acc_item = self._curve(self.acc_plot, TEST_ACC_PEN, None,
                                          symbol="o", brush=TEST_ACC_PEN.color())
         legend.setBrush(pg.mkBrush(0, 0, 0, 160))
+        legend.setColumnCount(3)  # one row: in a short dock a column of three ran off the plot
 
         self.test_loss, self.test_acc = GrowingSeries(64), GrowingSeries(64)
         self.loss_plot.getViewBox().data_bounds = self._loss_bounds
