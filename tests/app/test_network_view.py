@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsSimpleTextItem, QToolButton
 
 from cnnviz.app.panes.map_grid import fmt
 from cnnviz.app.panes.network_view import COLUMN_H, NetworkView
+from cnnviz.app.panes.text_sheet import TextSheet
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.data.dataset import Dataset
 from cnnviz.data.shapes import make_shapes
@@ -173,8 +174,12 @@ def test_every_column_and_label_lies_inside_the_scene(view, runs):
 
 
 def scene_texts(view):
-    return {(round(item.x()), round(item.y())): item.text() for item in view.scene.items()
-            if isinstance(item, QGraphicsSimpleTextItem)}
+    texts = {(round(item.x()), round(item.y())): item.text() for item in view.scene.items()
+             if isinstance(item, QGraphicsSimpleTextItem)}
+    for sheet in (item for item in view.scene.items() if isinstance(item, TextSheet)):
+        texts.update({(round(label.x()), round(label.y())): label.text()
+                      for label in sheet.labels})
+    return texts
 
 
 @pytest.mark.parametrize("name", ["shapes-small", "lenet5"])

@@ -19,8 +19,9 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (QApplication, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
                                QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget)
 
-from cnnviz.app.panes.map_grid import (DIM_TEXT, Mosaic, MosaicImage, diverging_lut, fmt,
+from cnnviz.app.panes.map_grid import (DIM_TEXT, TEXT, Mosaic, MosaicImage, diverging_lut, fmt,
                                        grey_lut, normalise_maps, sequential_lut, text_item)
+from cnnviz.app.panes.text_sheet import TextSheet
 from cnnviz.app.panes.inspector_select import CellPicker
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
@@ -125,12 +126,14 @@ class MapColumn(Column):
         self.mosaic = Mosaic(rows, cols, h, w, py, px)
         lut = grey_lut() if kind == "input" else sequential_lut()
         self.image = MosaicImage(scene, self.mosaic, lut, x, TOP, scale, tooltip=HELP[kind])
+        # Each map's name, and its value range under it (a sheet each: see text_sheet.py).
+        names, ranges = TextSheet(scene, 10, TEXT), TextSheet(scene, 10, DIM_TEXT)
         self.labels = []
         for i in range(self.shown):
             tx, ty = self.mosaic.tile_origin(*divmod(i, cols))
             at = self.image.to_scene(tx, ty + h)
-            text_item(scene, self.names[i], at.x(), at.y() + 1, 10)
-            self.labels.append(text_item(scene, "", at.x(), at.y() + 14, 10, color=DIM_TEXT))
+            names.add(self.names[i], at.x(), at.y() + 1)
+            self.labels.append(ranges.add("", at.x(), at.y() + 14))
         self.grow(self.image.width, TOP + self.image.height)
         if channels > self.shown:
             more = text_item(scene, f"+{channels - self.shown} more (not drawn)", x,
@@ -191,14 +194,15 @@ class FilterColumn(Column):
         top = TOP + 14
         self.image = MosaicImage(scene, self.mosaic, diverging_lut(), x + left, top, scale,
                                  levels=(-1.0, 1.0), tooltip=HELP["filters"])
-        text_item(scene, "out", x, top - 14, 9, color=DIM_TEXT)
+        numbers = TextSheet(scene, 9, DIM_TEXT)  # the inputs along the top, the filters down
+        numbers.add("out", x, top - 14)
         step = max(1, math.ceil(18 / pitch))
         for j in range(0, self.cols, step):
             name = self.in_names[j] if self.in_names else str(j)
-            text_item(scene, name, x + left + j * pitch, top - 13, 9, color=DIM_TEXT)
+            numbers.add(name, x + left + j * pitch, top - 13)
         step = max(1, math.ceil(11 / pitch))
         for i in range(0, self.rows, step):
-            text_item(scene, str(i), x, top + i * pitch + (k * scale - 11) / 2, 9, color=DIM_TEXT)
+            numbers.add(str(i), x, top + i * pitch + (k * scale - 11) / 2)
         bottom = top + self.image.height
         self.note.setText(f"layer {layer} · weights ±0.000")
         self.grow(max(left + self.image.width, self.note.boundingRect().width()), bottom)
