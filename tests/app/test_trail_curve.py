@@ -41,18 +41,31 @@ def pixels(image) -> np.ndarray:
         image.height(), image.width()).copy()
 
 
-@pytest.mark.parametrize("before", [100, 5000, 30000])  # 1, 2 and 12 points per block
-def test_strips_add_up_to_what_a_full_repaint_draws(qtbot, qapp, before):
+def shown_pane(qtbot, qapp, points: range, seed: int) -> tuple[CurvesPane, np.random.Generator]:
+    """A Curves pane on screen, fed a loss point for each step in `points` and drawn."""
     pane = CurvesPane()
     qtbot.addWidget(pane)
     pane.resize(560, 420)
     pane.show()
     qtbot.waitExposed(pane)
-    rng = np.random.default_rng(0)
-    for step in range(before):
+    rng = np.random.default_rng(seed)
+    for step in points:
         pane.add_snapshot(snapshot(step, rng))
     pane.redraw()
     qapp.processEvents()
+    return pane, rng
+
+
+def assert_screen_is_a_fresh_drawing(pane) -> None:
+    """The window's pixels (the offscreen platform's backing store: everything painted so far)
+    equal the pane rendered afresh."""
+    on_screen = QGuiApplication.primaryScreen().grabWindow(pane.winId()).toImage()
+    np.testing.assert_array_equal(pixels(on_screen), pixels(pane.grab().toImage()))
+
+
+@pytest.mark.parametrize("before", [100, 5000, 30000])  # 1, 2 and 12 points per block
+def test_strips_add_up_to_what_a_full_repaint_draws(qtbot, qapp, before):
+    pane, rng = shown_pane(qtbot, qapp, range(before), seed=0)
     regions = PaintRegions(pane.view.viewport())
     for step in range(before, before + 150):
         pane.add_snapshot(snapshot(step, rng))
@@ -61,32 +74,18 @@ def test_strips_add_up_to_what_a_full_repaint_draws(qtbot, qapp, before):
     # A new point repainted a narrow strip, not the plot, unless the x range grew.
     widths = sorted(r.width() for r in regions.rects)
     assert len(widths) >= 140 and widths[-10] < pane.view.width() / 8
-    # The window's pixels (the offscreen platform's backing store: everything painted so far)
-    # against the pane rendered afresh.
-    on_screen = QGuiApplication.primaryScreen().grabWindow(pane.winId()).toImage()
-    np.testing.assert_array_equal(pixels(on_screen), pixels(pane.grab().toImage()))
+    assert_screen_is_a_fresh_drawing(pane)
 
 
 def test_a_hidden_line_and_a_reset_repaint_everything(qtbot, qapp):
-    pane = CurvesPane()
-    qtbot.addWidget(pane)
-    pane.resize(560, 420)
-    pane.show()
-    qtbot.waitExposed(pane)
-    rng = np.random.default_rng(1)
-    for step in range(300):
-        pane.add_snapshot(snapshot(step, rng))
-    pane.redraw()
-    qapp.processEvents()
+    pane, _ = shown_pane(qtbot, qapp, range(300), seed=1)
     pane.smooth_item.hide()  # as the legend does
     qapp.processEvents()
-    on_screen = QGuiApplication.primaryScreen().grabWindow(pane.winId()).toImage()
-    np.testing.assert_array_equal(pixels(on_screen), pixels(pane.grab().toImage()))
+    assert_screen_is_a_fresh_drawing(pane)
     pane.reset()
     qapp.processEvents()
     assert pane.raw_item.xData is None
-    on_screen = QGuiApplication.primaryScreen().grabWindow(pane.winId()).toImage()
-    np.testing.assert_array_equal(pixels(on_screen), pixels(pane.grab().toImage()))
+    assert_screen_is_a_fresh_drawing(pane)
 
 
 def test_peaks_are_pyqtgraphs_peak_downsampling_plus_the_last_short_block():
@@ -102,3 +101,18 @@ def test_peaks_are_pyqtgraphs_peak_downsampling_plus_the_last_short_block():
     np.testing.assert_array_equal(ys[2:2 * 83], theirs[1][2:])
     assert ys[:2].tolist() == [np.nanmax(y[:12]), np.nanmin(y[:12])]
     assert xs[-2:].tolist() == [999, 999] and ys[-2:].tolist() == [y[996:].max(), y[996:].min()]
+
+
+def test_log_y_from_the_plots_menu_applies_to_the_loss_lines(qtbot, qapp):
+    pane, rng = shown_pane(qtbot, qapp, range(1, 300), seed=3)
+    pane.loss_plot.setLogMode(y=True)  # what the menu's Log Y does
+    qapp.processEvents()
+    raw_y = pane.raw.views()[1]
+    np.testing.assert_allclose(pane.raw_item.getData()[1], np.log10(raw_y))
+    low, high = pane.loss_plot.getViewBox().viewRange()[1]
+    assert low <= np.log10(raw_y.min()) and np.log10(raw_y.max()) <= high < 1.0
+    for step in range(300, 400):  # strips on a logarithmic axis add up too
+        pane.add_snapshot(snapshot(step, rng))
+        pane.redraw()
+        qapp.processEvents()
+    assert_screen_is_a_fresh_drawing(pane)

@@ -142,6 +142,12 @@ def _widen(bounds: list[float], value: float) -> None:
         bounds[1] = value
 
 
+def _union(bounds: list[tuple]) -> list[float] | None:
+    """The [min, max] that holds every (low, high) given, None if there is none."""
+    known = [b for b in bounds if b[0] is not None and b[1] is not None]
+    return [min(b[0] for b in known), max(b[1] for b in known)] if known else None
+
+
 class GrowingSeries:
     """x and y values in preallocated float64 buffers; the capacity doubles when full."""
 
@@ -209,6 +215,10 @@ class CurvesPane(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.getAxis("left").setWidth(AXIS_WIDTH)  # the two plots' x axes line up
+            # The menu's transforms that mean nothing for training curves (and that the loss
+            # lines, TrailCurves, do not follow); Log X and Log Y stay.
+            for check in (plot.ctrl.fftCheck, plot.ctrl.derivativeCheck, plot.ctrl.phasemapCheck):
+                check.setEnabled(False)
         self.acc_plot.setLabel("bottom", "training step (batches)")
         self.loss_plot.setLabel("left", "loss")
         self.acc_plot.setLabel("left", "accuracy", units="%")
@@ -242,11 +252,15 @@ class CurvesPane(QWidget):
         self._timer.timeout.connect(self.redraw)
 
     def _loss_bounds(self) -> list:
-        """The loss plot's data bounds, from the series shown (the legend can hide one)."""
-        shown = [series for series, item in ((self.raw, self.raw_item),
-                                             (self.smooth, self.smooth_item),
-                                             (self.test_loss, self.test_loss_item))
+        """The loss plot's data bounds, from the series shown (the legend can hide one): their
+        running minima and maxima, or, on a logarithmic axis, the items' own."""
+        pairs = [(series, item) for series, item in ((self.raw, self.raw_item),
+                                                     (self.smooth, self.smooth_item),
+                                                     (self.test_loss, self.test_loss_item))
                  if item.isVisible()]
+        if self.loss_plot.ctrl.logXCheck.isChecked() or self.loss_plot.ctrl.logYCheck.isChecked():
+            return [_union([item.dataBounds(axis) for _, item in pairs]) for axis in (0, 1)]
+        shown = [series for series, _ in pairs]
         x_ranges = [s.x_range for s in shown if s.count]
         y_ranges = [s.y_range for s in shown if s.y_range[0] <= s.y_range[1]]
         return [[min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges else None

@@ -12,6 +12,7 @@ Drawing follows PlotDataItem's settings in the pane: NaN breaks the line (connec
 only the points in view are drawn, and beyond AUTO_DOWNSAMPLE points per pixel column, blocks of
 `ds` points are drawn as their minimum and maximum ("peak" downsampling). Blocks start at
 multiples of `ds` from the first point, so a strip drawn alone is drawn as the whole line draws it.
+The plot's Log X / Log Y options (its context menu) apply, as they do to a PlotDataItem.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class TrailCurve(pg.GraphicsObject):
         self.opts = {"pen": pg.mkPen(pen), "name": name}
         self.count = 0        # points handed over (and painted, or about to be)
         self._ds = 1          # the downsampling the painted line was drawn with
+        self._log = (False, False)  # log10 of x, of y: the plot's Log X, Log Y
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def name(self) -> str | None:
@@ -44,15 +46,31 @@ class TrailCurve(pg.GraphicsObject):
     # ---- data -------------------------------------------------------------------------------
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.series.x[:self.count], self.series.y[:self.count]
+        """The points as drawn (log10 where the plot is logarithmic), as PlotDataItem's."""
+        return self._display(0, self.count)
+
+    def _display(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self.series.x[first:last], self.series.y[first:last]
+        return (_log10(x) if self._log[0] else x), (_log10(y) if self._log[1] else y)
+
+    def _raw_x(self, value: float) -> float:
+        """A displayed x as a step (for searching the series)."""
+        if not self._log[0]:
+            return value
+        with np.errstate(over="ignore"):
+            return float(np.power(10.0, value))
+
+    def setLogMode(self, x: bool, y: bool) -> None:  # noqa: N802 (PlotItem calls it by this name)
+        self._log = (bool(x), bool(y))
+        self.viewRangeChanged()
 
     @property
-    def xData(self) -> np.ndarray | None:
-        return self.getData()[0] if self.count else None
+    def xData(self) -> np.ndarray | None:  # (as PlotDataItem's: the data as given)
+        return self.series.x[:self.count] if self.count else None
 
     @property
     def yData(self) -> np.ndarray | None:
-        return self.getData()[1] if self.count else None
+        return self.series.y[:self.count] if self.count else None
 
     def show_points(self) -> None:
         """Take the series' points up to its end: repaint the strip they add, or everything if
@@ -61,20 +79,22 @@ class TrailCurve(pg.GraphicsObject):
         if self.count < before or self._downsampling() != self._ds or before < 2:
             self.update()
         elif self.count > before:
-            self.update(self._strip(before))
+            strip = self._strip(before)
+            self.update() if strip is None else self.update(strip)
 
-    def _strip(self, before: int) -> QRectF:
+    def _strip(self, before: int) -> QRectF | None:
         """Where the points from index `before` on change the drawing: from the start of the
         block before the one holding the last drawn point, padded by a few pixels."""
-        x, y = self.getData()
         ds = self._ds
         start = max(0, ((before - 1) // ds - 1) * ds)
-        ys = y[start:]
+        x, ys = self._display(start, self.count)
         finite = ys[np.isfinite(ys)]
         low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
         px, py = abs(self.pixelWidth()) * MARGIN_PX, abs(self.pixelHeight()) * MARGIN_PX
-        return QRectF(float(x[start]) - px, low - py,
-                      float(x[-1]) - float(x[start]) + 2 * px, high - low + 2 * py)
+        if not all(math.isfinite(v) for v in (x[0], x[-1], low, high, px, py)):
+            return None  # (a step 0 on a logarithmic axis): repaint everything
+        return QRectF(float(x[0]) - px, low - py, float(x[-1]) - float(x[0]) + 2 * px,
+                      high - low + 2 * py)
 
     def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
         """(min, max) of the finite data along axis `ax` (what the view box's auto-range asks),
@@ -113,29 +133,38 @@ class TrailCurve(pg.GraphicsObject):
         if view is None or self.count < 2:
             return 1
         x = self.series.x[:self.count]
-        left, right = view.viewRange()[0]
+        left, right = (self._raw_x(v) for v in view.viewRange()[0])
         shown = np.searchsorted(x, right, "right") - np.searchsorted(x, left, "left")
         width = max(1.0, view.width())
         return max(1, int(shown / (width * AUTO_DOWNSAMPLE)))
 
     def paint(self, painter, option, widget=None) -> None:
         self._ds = ds = self._downsampling()
-        x, y = self.getData()
+        x = self.series.x[:self.count]
         area = option.exposedRect
         # The points in the exposed strip and beyond it by a margin, so that the line's ends (its
         # caps) fall outside the strip and the strip comes out as the whole line draws it; whole
         # blocks.
         pad = abs(self.pixelWidth()) * 2 * MARGIN_PX
-        first = max(0, int(np.searchsorted(x, area.left() - pad, "left")) - 1) // ds * ds
-        end = int(np.searchsorted(x, area.right() + pad, "right")) + 1
+        left, right = self._raw_x(area.left() - pad), self._raw_x(area.right() + pad)
+        first = max(0, int(np.searchsorted(x, left, "left")) - 1) // ds * ds
+        end = int(np.searchsorted(x, right, "right")) + 1
         last = min(len(x), -(-end // ds) * ds)
-        xs, ys = x[first:last], y[first:last]
+        xs, ys = self._display(first, last)
         if ds > 1:
             xs, ys = peaks(xs, ys, ds)
         if len(xs) < 2:
             return
         painter.setPen(self.opts["pen"])
         painter.drawPath(pg.arrayToQPath(xs, ys, connect="finite"))
+
+
+def _log10(values: np.ndarray) -> np.ndarray:
+    """log10, with NaN (a gap in the line) where it is not finite, as for values <= 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.log10(values)
+    result[~np.isfinite(result)] = np.nan
+    return result
 
 
 def peaks(x: np.ndarray, y: np.ndarray, ds: int) -> tuple[np.ndarray, np.ndarray]:
