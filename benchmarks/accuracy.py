@@ -11,6 +11,10 @@ the table gives each seed and the mean. The recipes (batch 64, Adam):
   0.003/25e4, both halves cosine-shaped.
 
     python benchmarks/accuracy.py [--epochs 3] [--seeds 0 1] [--networks NAME ...] [--same-masks]
+                                  [--float64]
+
+--float64 trains both engines in float64 (about 3 times slower): what the two algorithms reach
+without float32 rounding.
 
 Needs Fashion-MNIST (`cnnviz datasets`) and PyTorch (`pip install torch==2.13.0`). Speed is not
 compared here (both run in one process, with cnnviz's thread settings): see `cnnviz bench`.
@@ -74,16 +78,19 @@ def torch_accuracy(model, x, y) -> float:
     return float((predictions.numpy() == y).mean())
 
 
-def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = False) -> dict:
+def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = False,
+        dtype=np.float32) -> dict:
     import torch
     torch.manual_seed(seed)
-    network = Network(spec, seed=seed)
-    model = to_torch(network)  # the same initial weights
+    network = Network(spec, seed=seed, dtype=dtype)
+    # the same initial weights
+    model = to_torch(network).to(torch.float64 if dtype == np.float64 else torch.float32)
     if same_masks:
         share_dropout_masks(network, model)
     ours, theirs = Adam(lr=LR), torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
-    x, y = data.train_x, data.train_y
+    x, y = data.train_x.astype(dtype, copy=False), data.train_y
+    test_x = data.test_x.astype(dtype, copy=False)
     order_rng = np.random.default_rng(seed)
     seconds = {"cnnviz": 0.0, "PyTorch": 0.0}
     schedule, total, step = SCHEDULES[name], epochs * -(-len(x) // BATCH), 0
@@ -105,8 +112,8 @@ def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = 
             loss_fn(model(torch.from_numpy(xb)), torch.from_numpy(yb)).backward()
             theirs.step()
             seconds["PyTorch"] += time.perf_counter() - t
-        ours_acc = evaluate(network, data.test_x, data.test_y).accuracy
-        theirs_acc = torch_accuracy(model, data.test_x, data.test_y)
+        ours_acc = evaluate(network, test_x, data.test_y).accuracy
+        theirs_acc = torch_accuracy(model, test_x, data.test_y)
         print(f"  {name}, epoch {epoch + 1}: cnnviz {ours_acc:.4f}, PyTorch {theirs_acc:.4f}",
               flush=True)
     return {"name": name, "cnnviz": ours_acc, "PyTorch": theirs_acc, "seconds": seconds}
@@ -120,15 +127,19 @@ def main() -> None:
     parser.add_argument("--same-masks", action="store_true",
                         help="PyTorch's dropout uses cnnviz's masks: what is left of the "
                              "difference is the engines' own")
+    parser.add_argument("--float64", action="store_true",
+                        help="both engines in float64: the algorithms without float32 rounding")
     args = parser.parse_args()
+    dtype = np.float64 if args.float64 else np.float32
     data = catalog.load("fashion-mnist")
     base = load_architecture("fashion-2conv")
     networks = {"fashion-2conv": base, "fashion-2conv + batch norm": with_batchnorm(base)}
     networks = {name: networks[name] for name in args.networks}
     print(f"Fashion-MNIST, {args.epochs} epochs, batch {BATCH}, Adam: fashion-2conv lr {LR} (a "
           f"tenth in the last epoch), with batch norm one-cycle to {PEAK_LR}; seeds {args.seeds}"
-          + ("; PyTorch uses cnnviz's dropout masks" if args.same_masks else ""))
-    results = {name: [run(name, spec, data, args.epochs, seed, args.same_masks)
+          + ("; PyTorch uses cnnviz's dropout masks" if args.same_masks else "")
+          + ("; float64" if args.float64 else ""))
+    results = {name: [run(name, spec, data, args.epochs, seed, args.same_masks, dtype)
                       for seed in args.seeds] for name, spec in networks.items()}
     print("\n| network | seed | cnnviz | PyTorch | difference |")
     print("| --- | --- | --- | --- | --- |")
