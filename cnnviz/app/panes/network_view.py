@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (QApplication, QGraphicsRectItem, QGraphicsScene, 
 
 from cnnviz.app.panes.map_grid import (DIM_TEXT, TEXT, Mosaic, MosaicImage, diverging_lut, fmt,
                                        grey_lut, normalise_maps, sequential_lut, text_item)
-from cnnviz.app.panes.text_sheet import TextSheet
 from cnnviz.app.panes.inspector_select import CellPicker
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
+from cnnviz.app.panes.text_sheet import TextSheet
 
 ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 POOLS = ("maxpool", "avgpool")

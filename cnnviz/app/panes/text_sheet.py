@@ -40,11 +40,10 @@ class SheetLabel:
 
 
 class TextSheet(QGraphicsItem):
-    def __init__(self, scene: QGraphicsScene, size: int, color: QColor, bold: bool = False):
+    def __init__(self, scene: QGraphicsScene, size: int, color: QColor):
         super().__init__()
         self.font = QFont()
         self.font.setPixelSize(size)
-        self.font.setBold(bold)
         self.metrics = QFontMetricsF(self.font)
         self.color = QColor(color)
         self.labels: list[SheetLabel] = []

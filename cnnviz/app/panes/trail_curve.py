@@ -36,7 +36,7 @@ class TrailCurve(pg.GraphicsObject):
         self.series = series
         self.opts = {"pen": pg.mkPen(pen), "name": name}
         self.count = 0        # points handed over (and painted, or about to be)
-        self._ds = 1          # the downsampling the painted line was drawn with
+        self._ds = 1          # the downsampling: kept current with the points and the view
         self._log = (False, False)  # log10 of x, of y: the plot's Log X, Log Y
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
@@ -76,11 +76,12 @@ class TrailCurve(pg.GraphicsObject):
         """Take the series' points up to its end: repaint the strip they add, or everything if
         the series was cleared or the downsampling changed."""
         before, self.count = self.count, self.series.count
-        if self.count < before or self._downsampling() != self._ds or before < 2:
+        ds, self._ds = self._ds, self._downsampling()
+        strip = self._strip(before) if self._ds == ds and 2 <= before < self.count else None
+        if strip is not None:
+            self.update(strip)
+        elif self.count != before or self._ds != ds:
             self.update()
-        elif self.count > before:
-            strip = self._strip(before)
-            self.update() if strip is None else self.update(strip)
 
     def _strip(self, before: int) -> QRectF | None:
         """Where the points from index `before` on change the drawing: from the start of the
@@ -139,7 +140,7 @@ class TrailCurve(pg.GraphicsObject):
         return max(1, int(shown / (width * AUTO_DOWNSAMPLE)))
 
     def paint(self, painter, option, widget=None) -> None:
-        self._ds = ds = self._downsampling()
+        ds = self._ds
         x = self.series.x[:self.count]
         area = option.exposedRect
         # The points in the exposed strip and beyond it by a margin, so that the line's ends (its
