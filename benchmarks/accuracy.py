@@ -11,10 +11,14 @@ the table gives each seed and the mean. The recipes (batch 64, Adam):
   0.003/25e4, both halves cosine-shaped.
 
     python benchmarks/accuracy.py [--epochs 3] [--seeds 0 1] [--networks NAME ...] [--same-masks]
-                                  [--float64]
+                                  [--float64] [--nudge ULPS] [--torch-adam] [--cnnviz-only]
 
 --float64 trains both engines in float64 (about 3 times slower): what the two algorithms reach
-without float32 rounding.
+without float32 rounding. The rest measure the spread between runs and what causes it:
+--nudge moves one initial weight (the first conv's first) up by ULPS units in the last place,
+in both engines: a different run of the same seed, since rounding differences grow until runs
+part. --torch-adam steps cnnviz's parameters with torch.optim.Adam instead of cnnviz's Adam, to
+separate the optimizer from the rest of the engine. --cnnviz-only skips PyTorch's runs.
 
 Needs Fashion-MNIST (`cnnviz datasets`) and PyTorch (`pip install torch==2.13.0`). Speed is not
 compared here (both run in one process, with cnnviz's thread settings): see `cnnviz bench`.
@@ -69,6 +73,36 @@ def one_cycle(step: int, total: int, epochs: int) -> float:
 SCHEDULES = {"fashion-2conv": step_decay, "fashion-2conv + batch norm": one_cycle}
 
 
+class TorchAdam:
+    """torch.optim.Adam stepping cnnviz's parameters in place (the tensors share their memory)."""
+
+    def __init__(self, lr: float):
+        self.lr, self.tensors, self.optimizer = lr, {}, None
+
+    def step(self, parameters) -> None:
+        import torch
+        parameters = list(parameters)
+        if self.optimizer is None:
+            self.tensors = {p: torch.nn.Parameter(torch.from_numpy(p.value)) for p in parameters}
+            self.optimizer = torch.optim.Adam(self.tensors.values(), lr=self.lr)
+        for p in parameters:
+            self.tensors[p].grad = torch.from_numpy(np.ascontiguousarray(p.grad))
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr
+        self.optimizer.step()
+
+
+def nudge(network: Network, ulps: int) -> None:
+    """Move the first parameter's first element up by `ulps` units in the last place."""
+    first = network.parameters()[0].value.reshape(-1)
+    for _ in range(ulps):
+        first[0] = np.nextafter(first[0], first.dtype.type(np.inf))
+
+
+def shown(value: float, form: str = ".4f") -> str:
+    return "–" if math.isnan(value) else format(value, form)
+
+
 def torch_accuracy(model, x, y) -> float:
     import torch
     model.eval()
@@ -79,15 +113,17 @@ def torch_accuracy(model, x, y) -> float:
 
 
 def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = False,
-        dtype=np.float32) -> dict:
+        dtype=np.float32, ulps: int = 0, torch_adam: bool = False, with_torch: bool = True) -> dict:
     import torch
     torch.manual_seed(seed)
     network = Network(spec, seed=seed, dtype=dtype)
+    nudge(network, ulps)
     # the same initial weights
     model = to_torch(network).to(torch.float64 if dtype == np.float64 else torch.float32)
     if same_masks:
         share_dropout_masks(network, model)
-    ours, theirs = Adam(lr=LR), torch.optim.Adam(model.parameters(), lr=LR)
+    ours = TorchAdam(lr=LR) if torch_adam else Adam(lr=LR)
+    theirs = torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     x, y = data.train_x.astype(dtype, copy=False), data.train_y
     test_x = data.test_x.astype(dtype, copy=False)
@@ -107,14 +143,16 @@ def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = 
             t = time.perf_counter()
             network.train_step(xb, yb, ours)
             seconds["cnnviz"] += time.perf_counter() - t
+            if not with_torch:
+                continue
             t = time.perf_counter()
             theirs.zero_grad()
             loss_fn(model(torch.from_numpy(xb)), torch.from_numpy(yb)).backward()
             theirs.step()
             seconds["PyTorch"] += time.perf_counter() - t
         ours_acc = evaluate(network, test_x, data.test_y).accuracy
-        theirs_acc = torch_accuracy(model, test_x, data.test_y)
-        print(f"  {name}, epoch {epoch + 1}: cnnviz {ours_acc:.4f}, PyTorch {theirs_acc:.4f}",
+        theirs_acc = torch_accuracy(model, test_x, data.test_y) if with_torch else math.nan
+        print(f"  {name}, epoch {epoch + 1}: cnnviz {ours_acc:.4f}, PyTorch {shown(theirs_acc)}",
               flush=True)
     return {"name": name, "cnnviz": ours_acc, "PyTorch": theirs_acc, "seconds": seconds}
 
@@ -129,6 +167,12 @@ def main() -> None:
                              "difference is the engines' own")
     parser.add_argument("--float64", action="store_true",
                         help="both engines in float64: the algorithms without float32 rounding")
+    parser.add_argument("--nudge", type=int, default=0, metavar="ULPS",
+                        help="move one initial weight up by ULPS units in the last place (both "
+                             "engines): another run of each seed")
+    parser.add_argument("--torch-adam", action="store_true",
+                        help="cnnviz's parameters are stepped by torch.optim.Adam")
+    parser.add_argument("--cnnviz-only", action="store_true", help="skip PyTorch's runs")
     args = parser.parse_args()
     dtype = np.float64 if args.float64 else np.float32
     data = catalog.load("fashion-mnist")
@@ -138,17 +182,23 @@ def main() -> None:
     print(f"Fashion-MNIST, {args.epochs} epochs, batch {BATCH}, Adam: fashion-2conv lr {LR} (a "
           f"tenth in the last epoch), with batch norm one-cycle to {PEAK_LR}; seeds {args.seeds}"
           + ("; PyTorch uses cnnviz's dropout masks" if args.same_masks else "")
-          + ("; float64" if args.float64 else ""))
-    results = {name: [run(name, spec, data, args.epochs, seed, args.same_masks, dtype)
+          + ("; float64" if args.float64 else "")
+          + (f"; first weight nudged {args.nudge} ulps" if args.nudge else "")
+          + ("; cnnviz stepped by torch.optim.Adam" if args.torch_adam else ""))
+    results = {name: [run(name, spec, data, args.epochs, seed, args.same_masks, dtype, args.nudge,
+                          args.torch_adam, not args.cnnviz_only)
                       for seed in args.seeds] for name, spec in networks.items()}
     print("\n| network | seed | cnnviz | PyTorch | difference |")
     print("| --- | --- | --- | --- | --- |")
     for name, rows in results.items():
         for seed, row in zip(args.seeds, rows):
-            print(f"| {name} | {seed} | {row['cnnviz']:.4f} | {row['PyTorch']:.4f} | "
-                  f"{row['cnnviz'] - row['PyTorch']:+.4f} |")
+            print(f"| {name} | {seed} | {row['cnnviz']:.4f} | {shown(row['PyTorch'])} | "
+                  f"{shown(row['cnnviz'] - row['PyTorch'], '+.4f')} |")
         ours = np.mean([r["cnnviz"] for r in rows])
         theirs = np.mean([r["PyTorch"] for r in rows])
+        if args.cnnviz_only:
+            print(f"| {name} | mean | {ours:.4f} | – | (PyTorch not run) |")
+            continue
         met = ours >= TARGETS[name] and abs(ours - theirs) <= 0.005
         print(f"| {name} | mean | {ours:.4f} | {theirs:.4f} | {ours - theirs:+.4f} "
               f"(target: >= {TARGETS[name]:.2f} and within 0.005: {'met' if met else 'NOT met'}) |")
