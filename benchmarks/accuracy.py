@@ -12,6 +12,7 @@ the table gives each seed and the mean. The recipes (batch 64, Adam):
 
     python benchmarks/accuracy.py [--epochs 3] [--seeds 0 1] [--networks NAME ...] [--same-masks]
                                   [--float64] [--nudge ULPS] [--torch-adam] [--cnnviz-only]
+                                  [--peak-lr LR]
 
 --float64 trains both engines in float64 (about 3 times slower): what the two algorithms reach
 without float32 rounding. The rest measure the spread between runs and what causes it:
@@ -19,12 +20,14 @@ without float32 rounding. The rest measure the spread between runs and what caus
 in both engines: a different run of the same seed, since rounding differences grow until runs
 part. --torch-adam steps cnnviz's parameters with torch.optim.Adam instead of cnnviz's Adam, to
 separate the optimizer from the rest of the engine. --cnnviz-only skips PyTorch's runs.
+--peak-lr sets the batch-norm network's one-cycle peak (default 0.003).
 
 Needs Fashion-MNIST (`cnnviz datasets`) and PyTorch (`pip install torch==2.13.0`). Speed is not
 compared here (both run in one process, with cnnviz's thread settings): see `cnnviz bench`.
 """
 import argparse
 import copy
+import functools
 import math
 import time
 
@@ -58,16 +61,16 @@ def step_decay(step: int, total: int, epochs: int) -> float:
     return LR / 10 if step >= total * (epochs - 1) // epochs else LR
 
 
-def one_cycle(step: int, total: int, epochs: int) -> float:
+def one_cycle(step: int, total: int, epochs: int, peak: float = PEAK_LR) -> float:
     """PyTorch's OneCycleLR (pct_start 0.25, div_factor 25, final_div_factor 1e4, cosine)."""
-    start, low = PEAK_LR / 25, PEAK_LR / 25 / 1e4
+    start, low = peak / 25, peak / 25 / 1e4
     rise_end = 0.25 * total - 1
 
     def cosine(a, b, fraction):
         return b + (a - b) / 2 * (math.cos(math.pi * fraction) + 1)
     if step <= rise_end:
-        return cosine(start, PEAK_LR, step / rise_end)
-    return cosine(PEAK_LR, low, (step - rise_end) / (total - 1 - rise_end))
+        return cosine(start, peak, step / rise_end)
+    return cosine(peak, low, (step - rise_end) / (total - 1 - rise_end))
 
 
 SCHEDULES = {"fashion-2conv": step_decay, "fashion-2conv + batch norm": one_cycle}
@@ -113,7 +116,8 @@ def torch_accuracy(model, x, y) -> float:
 
 
 def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = False,
-        dtype=np.float32, ulps: int = 0, torch_adam: bool = False, with_torch: bool = True) -> dict:
+        dtype=np.float32, ulps: int = 0, torch_adam: bool = False, with_torch: bool = True,
+        peak_lr: float = PEAK_LR) -> dict:
     import torch
     torch.manual_seed(seed)
     network = Network(spec, seed=seed, dtype=dtype)
@@ -130,6 +134,8 @@ def run(name: str, spec: dict, data, epochs: int, seed: int, same_masks: bool = 
     order_rng = np.random.default_rng(seed)
     seconds = {"cnnviz": 0.0, "PyTorch": 0.0}
     schedule, total, step = SCHEDULES[name], epochs * -(-len(x) // BATCH), 0
+    if schedule is one_cycle:
+        schedule = functools.partial(one_cycle, peak=peak_lr)
     for epoch in range(epochs):
         order = order_rng.permutation(len(x))  # one order, fed to both
         model.train()
@@ -173,6 +179,8 @@ def main() -> None:
     parser.add_argument("--torch-adam", action="store_true",
                         help="cnnviz's parameters are stepped by torch.optim.Adam")
     parser.add_argument("--cnnviz-only", action="store_true", help="skip PyTorch's runs")
+    parser.add_argument("--peak-lr", type=float, default=PEAK_LR,
+                        help="the one-cycle schedule's peak rate (batch-norm network)")
     args = parser.parse_args()
     dtype = np.float64 if args.float64 else np.float32
     data = catalog.load("fashion-mnist")
@@ -180,13 +188,13 @@ def main() -> None:
     networks = {"fashion-2conv": base, "fashion-2conv + batch norm": with_batchnorm(base)}
     networks = {name: networks[name] for name in args.networks}
     print(f"Fashion-MNIST, {args.epochs} epochs, batch {BATCH}, Adam: fashion-2conv lr {LR} (a "
-          f"tenth in the last epoch), with batch norm one-cycle to {PEAK_LR}; seeds {args.seeds}"
+          f"tenth in the last epoch), with batch norm one-cycle to {args.peak_lr}; seeds {args.seeds}"
           + ("; PyTorch uses cnnviz's dropout masks" if args.same_masks else "")
           + ("; float64" if args.float64 else "")
           + (f"; first weight nudged {args.nudge} ulps" if args.nudge else "")
           + ("; cnnviz stepped by torch.optim.Adam" if args.torch_adam else ""))
     results = {name: [run(name, spec, data, args.epochs, seed, args.same_masks, dtype, args.nudge,
-                          args.torch_adam, not args.cnnviz_only)
+                          args.torch_adam, not args.cnnviz_only, args.peak_lr)
                       for seed in args.seeds] for name, spec in networks.items()}
     print("\n| network | seed | cnnviz | PyTorch | difference |")
     print("| --- | --- | --- | --- | --- |")
