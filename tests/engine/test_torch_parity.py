@@ -202,13 +202,13 @@ def test_batchnorm_dropout_adam_trajectory_matches_torch_in_float64():
     """The accuracy benchmark's batch-norm network in small (conv, ReLU, batch norm; dropout
     before the last dense layer), 40 Adam steps at a one-cycle peak rate, in float64 with the
     same dropout masks: both engines follow the same trajectory, running statistics included
-    (measured: 1e-13 apart; checked to 1e-11). In float32 they part ways only through rounding."""
+    (measured: 2e-13 apart; checked to 1e-11). In float32 they part ways only through rounding."""
     net = Network(BN_DROPOUT_NET, seed=3, dtype=np.float64)
     model = to_torch(net).double()
     for layer, module in zip(net.layers, model):
         copy_weights(layer, module)  # again: the float32 copy lost digits
     share_dropout_masks(net, model)
-    ours, theirs = Adam(lr=0.003), torch.optim.Adam(model.parameters(), lr=0.003)
+    ours, theirs = Adam(lr=0.005), torch.optim.Adam(model.parameters(), lr=0.005)
     rng = np.random.default_rng(4)
     model.train()
     for step in range(40):
