@@ -189,13 +189,15 @@ def main() -> None:
     networks = {"fashion-2conv": base, "fashion-2conv + batch norm": with_batchnorm(base)}
     networks = {name: networks[name] for name in args.networks}
     print(f"Fashion-MNIST, {args.epochs} epochs, batch {BATCH}, Adam: fashion-2conv lr {LR} (a "
-          f"tenth in the last epoch), with batch norm one-cycle to {args.peak_lr}; seeds {args.seeds}"
+          f"tenth in the last epoch), with batch norm one-cycle to {args.peak_lr}; "
+          f"seeds {args.seeds}"
           + ("; PyTorch uses cnnviz's dropout masks" if args.same_masks else "")
           + ("; float64" if args.float64 else "")
           + (f"; first weight nudged {args.nudge} ulps" if args.nudge else "")
           + ("; cnnviz stepped by torch.optim.Adam" if args.torch_adam else ""))
-    results = {name: [run(name, spec, data, args.epochs, seed, args.same_masks, dtype, args.nudge,
-                          args.torch_adam, not args.cnnviz_only, args.peak_lr)
+    results = {name: [run(name, spec, data, args.epochs, seed, same_masks=args.same_masks,
+                          dtype=dtype, ulps=args.nudge, torch_adam=args.torch_adam,
+                          with_torch=not args.cnnviz_only, peak_lr=args.peak_lr)
                       for seed in args.seeds] for name, spec in networks.items()}
     print("\n| network | seed | cnnviz | PyTorch | difference |")
     print("| --- | --- | --- | --- | --- |")

@@ -260,11 +260,9 @@ class CurvesPane(QWidget):
                  if item.isVisible()]
         if self.loss_plot.ctrl.logXCheck.isChecked() or self.loss_plot.ctrl.logYCheck.isChecked():
             return [_union([item.dataBounds(axis) for _, item in pairs]) for axis in (0, 1)]
-        shown = [series for series, _ in pairs]
-        x_ranges = [s.x_range for s in shown if s.count]
-        y_ranges = [s.y_range for s in shown if s.y_range[0] <= s.y_range[1]]
-        return [[min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges else None
-                for ranges in (x_ranges, y_ranges)]
+        x_ranges = [series.x_range for series, _ in pairs if series.count]
+        y_ranges = [series.y_range for series, _ in pairs if series.y_range[0] <= series.y_range[1]]
+        return [_union(x_ranges), _union(y_ranges)]
 
     @staticmethod
     def _axes(background) -> dict[str, GridAxis]:
