@@ -28,6 +28,11 @@ class Optimizer:
         for param in parameters:
             self.state.pop(param, None)
 
+    def state_arrays(self) -> list[np.ndarray]:
+        """Every array of the state (momentum buffers, Adam's moments)."""
+        return [value for entry in self.state.values() for value in entry.values()
+                if isinstance(value, np.ndarray)]
+
     def _new_state(self, param: Parameter) -> dict:
         raise NotImplementedError
 

@@ -12,7 +12,7 @@ from cnnviz.data.augment import Augmentation
 from cnnviz.data.batches import minibatches
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Optimizer
-from cnnviz.training.rebuild import divergence, divergence_message
+from cnnviz.training.recovery import divergence, divergence_message
 
 
 class Diverged(Exception):
@@ -36,7 +36,7 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
                  report_every: int = 20, augmentation: Augmentation | None = None) -> None:
     """Train for whole epochs; the data order comes from `seed` alone. Calls on_progress every
     `report_every` steps and at each epoch's end, then on_epoch_end(epoch). Raises Diverged when
-    the loss or the weights blow up (training/rebuild.py's divergence)."""
+    the loss or the weights blow up (training/recovery.py's divergence)."""
     # Stream 2 of the seed; streams 0 and 1 are the network's initial weights and dropout.
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
     steps_per_epoch = -(-len(x) // batch_size)
@@ -47,7 +47,7 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
         for xb, yb in minibatches(x, y, batch_size, rng, augmentation):
             result = network.train_step(xb, yb, optimizer)
             step += 1
-            problem = divergence(result.loss, smoothed, network)
+            problem = divergence(result.loss, smoothed, network, optimizer)
             if problem:
                 raise Diverged(divergence_message(problem, step, optimizer.lr))
             seen += len(yb)

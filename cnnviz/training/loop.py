@@ -3,6 +3,7 @@ now and then yields an immutable Snapshot. Control comes in only through a `Cont
 between batches, so the loop runs the same under plain pytest as on the app's worker thread."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
@@ -17,10 +18,11 @@ from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
 from cnnviz.training.control import Changes, Control, make_optimizer
-from cnnviz.training.rebuild import (Checkpoint, divergence, divergence_message, mismatch,
-                                     rebuild, spec_problem)
+from cnnviz.training.rebuild import edit_report, mismatch, rebuild, spec_problem
+from cnnviz.training.recovery import (Checkpoint, divergence_message, loss_problem,
+                                      state_problem)
 from cnnviz.training.evaluation import EVAL_CHUNK, Evaluation, evaluate
-from cnnviz.training.snapshot import Pacer, Progress, Snapshot, eval_subset
+from cnnviz.training.snapshot import Ema, Pacer, Progress, Snapshot, eval_subset
 
 @dataclass
 class TrainConfig:
@@ -41,6 +43,7 @@ class TrainConfig:
     eval_subset: int = 1000             # (a fixed random subset); the full set at epoch ends
     eval_chunk: int = EVAL_CHUNK        # images per forward pass while evaluating
     checkpoint_every: int = 50          # batches between copies of the last good weights
+    edit_warmup: int = 200              # batches over which the rate ramps up after an edit
     idle_timeout: float = 0.5           # seconds a paused loop sleeps between checks
 
 
@@ -80,7 +83,12 @@ class TrainingRun:
         self.message, self.message_shown = "", True
         self.diverged, self.show_soon = False, False
         self.weights_step = 0  # the step the current weights come from (restores go back)
-        self.checkpoint = Checkpoint(network, 0)
+        # The divergence baseline: the smoothed loss of this network's good batches (it starts
+        # again after an edit, whose network has a loss of its own).
+        self.usual_loss = Ema()
+        self.checkpoint = Checkpoint(network, self.optimizer, 0)
+        self.checkpoint_due = False  # propose the weights before the next batch
+        self.steps_since_edit = config.edit_warmup  # no warm-up at the start
         self.pacer = Pacer(config.snapshot_every, config.snapshot_seconds, config.max_snapshot_hz)
 
     @cached_property
@@ -135,6 +143,11 @@ class TrainingRun:
             self.progress.epoch, self.epoch_done = self.progress.epoch + 1, False
         x, y = self.unfinished or self._next_batch()
         self.unfinished = None
+        if self.checkpoint_due:  # this batch's loss will tell whether these weights are good
+            self.checkpoint.propose(self.network, self.optimizer, self.weights_step,
+                                    copy.copy(self.usual_loss))
+            self.checkpoint_due = False
+        self.optimizer.lr = self._learning_rate()
         try:
             result = self.network.train_step(x, y, self.optimizer, self.control.interrupt)
         except Interrupted:
@@ -144,16 +157,24 @@ class TrainingRun:
         progress.count_batch(len(y))
         self.epoch_images += len(y)
         self.pacer.batch_done()
-        problem = divergence(result.loss, progress.loss.value, self.network)
+        problem = loss_problem(result.loss, self.usual_loss.value)
+        if problem:  # the weights the step started from are bad: the candidate with them
+            self.checkpoint.discard()
+            self._restore(problem)
+            return False
+        self.checkpoint.confirm()  # their loss was sound
+        problem = state_problem(self.network, self.optimizer)  # what the update left
         if problem:
             self._restore(problem)
             return False
         self.diverged, self.weights_step = False, progress.step
+        self.steps_since_edit += 1
         if self.message_shown:
-            self.message = ""  # a divergence message stays while paused, until training resumes
+            self.message = ""  # a message stays while paused, until training goes on
         progress.record(result.loss, result.correct, len(y))
+        self.usual_loss.add(result.loss)
         if progress.step % self.config.checkpoint_every == 0:
-            self._checkpoint()
+            self.checkpoint_due = True
         every = self.config.eval_every
         if every and progress.step % every == 0 and not self.pending_eval:
             self.pending_eval = "subset"
@@ -184,11 +205,18 @@ class TrainingRun:
 
     # ---- divergence ---------------------------------------------------------------------------
 
-    def _checkpoint(self) -> None:
-        self.checkpoint.save(self.network, self.weights_step)
+    def _learning_rate(self) -> float:
+        """The set rate, ramped up linearly over the first batches after an edit: the new
+        layers' random weights give large gradients, which at the full rate can blow up (or
+        kill) a network whose other layers were already trained."""
+        warmup = self.config.edit_warmup
+        if self.steps_since_edit >= warmup:
+            return self.hyper["lr"]
+        return self.hyper["lr"] * (self.steps_since_edit + 1) / warmup
 
     def _restore(self, what: str) -> None:
-        self.checkpoint.restore(self.network, self.optimizer)
+        usual = self.checkpoint.restore(self.network, self.optimizer)
+        self.usual_loss = copy.copy(usual) if usual is not None else Ema()
         self.weights_step, self.diverged = self.checkpoint.step, True
         self._say(f"{divergence_message(what, self.progress.step, self.hyper['lr'])}. The "
                   f"weights from step {self.checkpoint.step} were restored.")
@@ -198,7 +226,7 @@ class TrainingRun:
     def _apply(self, changes: Changes) -> None:
         hyper = changes.hyperparameters
         if hyper:
-            self._checkpoint()  # a bigger learning rate may blow up: keep these weights
+            self.checkpoint_due = True  # a bigger learning rate may blow up: keep these weights
         if "lr" in hyper:
             self.hyper["lr"] = self.optimizer.lr = hyper["lr"]
         if "momentum" in hyper:
@@ -242,9 +270,18 @@ class TrainingRun:
         if problem:
             self._say(f"the new architecture was not applied: {problem}")
             return
-        self.network = rebuild(self.network, spec, self.optimizer, self.network.seed)
+        old = self.network
+        self.network = rebuild(old, spec, self.optimizer, old.seed)
         self.progress.network_version += 1
-        self._checkpoint()  # the old checkpoint does not fit the new layers
+        # Momentum and Adam's moments were gathered on the old network's loss surface; kept,
+        # they push the layers that stayed on in directions that no longer go downhill.
+        self.optimizer.state = {}
+        self.usual_loss, self.steps_since_edit = Ema(), 0
+        self.checkpoint = Checkpoint(self.network, self.optimizer, self.weights_step)
+        self.checkpoint_due = False
+        warmup = (f"; the learning rate ramps up over the next {self.config.edit_warmup} steps"
+                  if self.config.edit_warmup > 1 else "")
+        self._say(f"Architecture changed: {edit_report(old, self.network)}{warmup}.")
 
     # ---- evaluation and snapshots -------------------------------------------------------------
 

@@ -2,11 +2,10 @@
 
 An edited spec: a new network keeps every layer that survived the edit unchanged, with its learned
 weights and optimizer state (DESIGN.md convention 4), so adding a layer does not throw away the
-training so far. A diverged update: the last good weights come back from a Checkpoint."""
+training so far."""
 from __future__ import annotations
 
 import difflib
-import math
 from typing import Sequence
 
 import numpy as np
@@ -15,12 +14,6 @@ from cnnviz.engine import spec as specs
 from cnnviz.engine.layers import Layer
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Optimizer
-
-# A batch loss this many times the smoothed loss (or 1, if larger) means training diverged. A
-# batch's mean cross-entropy of 100 means the true classes got e^-100 on average: only weights
-# blown up do that. (1000 let SGD at learning rate 5 through: its loss went 3.2, 3.3, 1291, then
-# to 1e25 against a smoothed loss already raised by the 1291.)
-EXPLOSION = 100.0
 
 
 def mismatch(input_shape, classes, dataset) -> str | None:
@@ -96,36 +89,22 @@ def _check_moved(network: Network) -> None:
                 f"{layer.kind}.{name} is not an attribute"
 
 
-class Checkpoint:
-    """The last known good weights (and batch norm statistics) and the step they are from."""
-
-    def __init__(self, network: Network, step: int):
-        self.save(network, step)
-
-    def save(self, network: Network, step: int) -> None:
-        self.state, self.step = network.state_dict(), step
-
-    def restore(self, network: Network, optimizer: Optimizer) -> None:
-        network.load_state_dict(self.state)
-        optimizer.forget(network.parameters())  # its velocities are poisoned too
-
-
-def divergence_message(problem: str, step: int, lr: float) -> str:
-    """The sentence a user sees for a divergence() found at `step` with learning rate `lr`."""
-    return f"{problem} at step {step}; learning rate {lr:g} is probably too high"
+def edit_report(old_network: Network, new_network: Network) -> str:
+    """Which learnable layers of `new_network` kept their trained weights through the edit and
+    which start from new random ones, as a sentence: "kept the weights of 0 conv 3x3 and 4 dense
+    8; new weights for 1 conv 3x3"."""
+    matched = {j for _, j in matched_layers(old_network.layers, new_network.layers)}
+    kept, fresh = [], []
+    for j, (layer, info) in enumerate(zip(new_network.layers, new_network.summary.layers)):
+        if layer.params():
+            (kept if j in matched else fresh).append(f"{j} {info.label}")
+    parts = []
+    if kept:
+        parts.append(f"kept the weights of {_listed(kept)}")
+    if fresh:
+        parts.append(f"new weights for {_listed(fresh)}")
+    return "; ".join(parts) or "no layer has weights"
 
 
-def divergence(loss: float, usual_loss: float | None, network: Network) -> str | None:
-    """What went wrong with the batch that gave `loss`, or None. Besides NaN and infinity, a
-    loss a hundred times its usual size counts: cross-entropy's gradient is bounded, so a far
-    too high learning rate mostly blows the weights up to huge but finite values, not to NaN."""
-    if math.isnan(loss):
-        return "loss became NaN"
-    if math.isinf(loss):
-        return "loss became infinite"
-    if loss > EXPLOSION * max(usual_loss if usual_loss is not None else loss, 1.0):
-        return f"loss exploded to {loss:.3g}"
-    # A NaN or infinity anywhere makes the sum non-finite: one fast reduction per parameter.
-    if not all(np.isfinite(np.sum(p.value)) for p in network.parameters()):
-        return "the weights became NaN or infinite"
-    return None
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

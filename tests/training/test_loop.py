@@ -37,21 +37,6 @@ def shapes():
     return make_shapes(train_size=600, test_size=200)
 
 
-@pytest.fixture
-def control():
-    """A Control with a watchdog: a test that would hang on a paused loop is stopped (and fails)
-    instead. The timer thread is cancelled and joined before the test ends."""
-    control = Control()
-    fired = threading.Event()
-    timer = threading.Timer(WATCHDOG_S, lambda: (fired.set(), control.stop()))
-    timer.daemon = True
-    timer.start()
-    yield control
-    timer.cancel()
-    timer.join()
-    assert not fired.is_set(), "the watchdog had to stop a hanging loop"
-
-
 def start(shapes, control, seed=0, **config):
     network = Network(TINY, seed=seed)
     settings = dict(EVERY_BATCH, batch_size=32, seed=seed)
