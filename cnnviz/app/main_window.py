@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         self.specs_by_version: dict[int, dict] = {}
         self.probe = None
         self._evaluation_key = self._test_asked_after = None  # for the Test action's report
+        self._loop_message, self._loop_diverged = "", False  # the loop's last news shown
         self._build_panes()
         self._build_toolbar()
         self._build_menus()
@@ -257,6 +258,9 @@ class MainWindow(QMainWindow):
         self.network_view.set_network(network.summary)
         self.inspector.set_network(network.summary)  # another network: nothing inspected
         self.curves.reset()
+        self.evaluation.clear()  # of weights that are gone
+        self._loop_message = ""
+        self.statusBar().clearMessage()  # news of the old session (a divergence) is past
         self.session = TrainingSession(network, self.dataset, config, self)
         self.session.snapshot.connect(self._on_snapshot)
         self.session.ended.connect(self._session_ended)
@@ -395,10 +399,21 @@ class MainWindow(QMainWindow):
         self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "
                               f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")
         self._report_requested_test(snap)
-        if snap.state == "diverged":
-            self.statusBar().showMessage(snap.message)
+        self._show_loop_message(snap)
         if snap.state in PAUSED_STATES:
             self._show_running(False)
+
+    def _show_loop_message(self, snap) -> None:
+        """The training loop's news in the status bar: a divergence stays until training goes
+        on; other news (an architecture change, a probe that does not fit) for 15 s."""
+        bar = self.statusBar()
+        if snap.message and snap.message != self._loop_message:
+            bar.showMessage(snap.message, 0 if snap.state == "diverged" else 15000)
+        elif snap.state == "running" and self._loop_message \
+                and bar.currentMessage() == self._loop_message and self._loop_diverged:
+            bar.clearMessage()
+        if snap.message:
+            self._loop_message, self._loop_diverged = snap.message, snap.state == "diverged"
 
     # ---- files ----------------------------------------------------------------------------
 

@@ -46,3 +46,44 @@ def test_the_title_names_the_network_and_the_dataset(qtbot, window):
     assert window.windowTitle() == "shapes-small on Shapes — cnnviz"
     assert window.set_architecture(load_architecture("tinyvgg"))
     assert window.windowTitle() == "tinyvgg on Shapes — cnnviz"
+
+
+def test_a_divergence_message_stays_while_paused_and_clears_when_training_goes_on(
+        qtbot, window):
+    session = window.session
+    window.lr.setValue(10.0)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: session.latest is not None and session.latest.state == "diverged",
+                    timeout=30000)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: "is probably too high" in bar.currentMessage())
+    window.lr.setValue(0.01)
+    window.train_action.trigger()  # Train again, at a sane rate
+    qtbot.waitUntil(lambda: session.latest.state == "running", timeout=20000)
+    qtbot.waitUntil(lambda: "is probably too high" not in bar.currentMessage())
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: session.latest.state == "paused", timeout=20000)
+
+
+def test_another_dataset_or_reset_clears_old_news_and_the_old_confusion_matrix(qtbot, window):
+    session = window.session
+    qtbot.waitUntil(lambda: session.latest is not None, timeout=20000)
+    window.evaluate_action.trigger()
+    qtbot.waitUntil(lambda: window.evaluation.snapshot is not None, timeout=30000)
+    assert window.evaluation.title.text().startswith("Test evaluation at step 0")
+    window.statusBar().showMessage("loss exploded to 1e+09 at step 3; learning rate 10 is "
+                                   "probably too high")
+    window.reset()
+    assert window.statusBar().currentMessage() == ""
+    assert window.evaluation.snapshot is None
+    assert not window.evaluation.title.text().startswith("Test evaluation")
+    assert window.evaluation.table.item(0, 0).text() == ""
+
+
+def test_an_architecture_edit_says_which_layers_kept_their_weights(qtbot, window):
+    qtbot.waitUntil(lambda: window.session.latest is not None, timeout=20000)
+    window.editor.select_layer(0)
+    window.editor.add_layer("conv")  # after conv1, as Add does
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
+        "Architecture changed: kept the weights of 0 conv 3x3"), timeout=20000)
+    assert "new weights for 1 conv 3x3" in window.statusBar().currentMessage()

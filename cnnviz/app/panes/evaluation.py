@@ -227,6 +227,13 @@ class EvaluationPane(QWidget):
         if self.snapshot is not None:
             self._show()
 
+    def clear(self) -> None:
+        """Show no evaluation (Reset: the one shown was of weights that are gone)."""
+        self.predictions = None
+        self._forget()
+        self._build(self.classes)
+        self._refresh_strip()
+
     def _forget(self) -> None:
         """Drop the evaluation shown: it belongs to other classes or other test images."""
         self.snapshot = self._shown_key = None
