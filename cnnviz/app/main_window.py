@@ -19,6 +19,7 @@ from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.steady_label import SteadyLabel
+from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
 from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
 from cnnviz.data import catalog
@@ -39,7 +40,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("cnnviz", "cnnviz")
         self.show_error = show_error or (lambda title, text: QMessageBox.warning(self, title, text))
         self.setWindowTitle("cnnviz")
-        self.resize(1500, 900)
         self.session: TrainingSession | None = None
         self.dataset = None
         self.dataset_name = DEFAULT_DATASET
@@ -51,8 +51,11 @@ class MainWindow(QMainWindow):
         self._build_panes()
         self._build_toolbar()
         self._build_menus()
-        self.default_layout = self.saveState()
-        self.restoreState(self.settings.value("window/state", b""))
+        if not self.restoreGeometry(self.settings.value("window/geometry", b"")):
+            fit_to_screen(self)
+        # A saved arrangement comes back as it was; otherwise the default is worked out for
+        # this size once the window is shown (dock sizes before that do not hold).
+        self._arranged = self.restoreState(self.settings.value("window/state", b""))
         self.load_dataset(DEFAULT_DATASET, DEFAULT_ARCH)
 
     # ---- construction ---------------------------------------------------------------------
@@ -60,7 +63,7 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, widget: QWidget, area, tip: str) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
-        dock.setWidget(widget)
+        dock.setWidget(PaneScroll(widget))
         dock.setToolTip(tip)
         self.addDockWidget(area, dock)
         return dock
@@ -82,16 +85,14 @@ class MainWindow(QMainWindow):
         self.curves_dock = curves
         evaluation = self._dock("Evaluation", self.evaluation, Qt.BottomDockWidgetArea,
                                 "Which test images the network gets right and wrong, by class.")
-        self.splitDockWidget(curves, evaluation, Qt.Horizontal)
-        self.resizeDocks([curves], [360], Qt.Vertical)  # room for ten rows of the matrix
-        # The inspector shares the curves' place (the wider one: room for its grids of numbers,
-        # and the confusion matrix keeps its whole height); a click on a cell brings it forward.
+        # The inspector shares the curves' place; a click on a cell brings it forward.
         self.inspector = Inspector()
         self.inspector_dock = self._dock(
             "Inspector", self.inspector, Qt.BottomDockWidgetArea,
             "The arithmetic behind the cell you clicked in the network view, live.")
-        self.tabifyDockWidget(curves, self.inspector_dock)
-        curves.raise_()
+        self.docks = Docks(self.findChild(QDockWidget, "Architecture"),
+                           self.findChild(QDockWidget, "Input"), curves, evaluation,
+                           self.inspector_dock)
         self.network_view.cell_clicked.connect(self.inspect)
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
@@ -150,14 +151,13 @@ class MainWindow(QMainWindow):
         for widget in (self.lr, self.momentum, self.batch):
             widget.valueChanged.connect(self._hyperparameters_changed)
         self.optimizer.activated.connect(self._hyperparameters_changed)
-        bar.addSeparator()
-        # Rewritten with every snapshot: sized for the usual text (SteadyLabel), so that the
-        # toolbar is not laid out again each time.
+        # In the status bar, where no toolbar overflow can hide them. Rewritten with every
+        # snapshot: sized for the usual text (SteadyLabel), so the bar is not laid out again.
         self.counters = SteadyLabel("  epoch 99   step 99999   9,999 images/s   "
                                     "test accuracy 100.0%  ")
         self.counters.setToolTip("Epoch (passes over the training set), step (batches), training "
                                  "speed and accuracy on the test images")
-        bar.addWidget(self.counters)
+        self.statusBar().addPermanentWidget(self.counters)
 
     @staticmethod
     def _spin(box, low, high, value, tip, decimals=None):
@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         self._action(menu, "Quit", self.close, "Ctrl+Q")
         view = self.menuBar().addMenu("&View")
         self._action(view, "Clear canvas", self.input.clear, "Ctrl+L")
-        self._action(view, "Reset layout", lambda: self.restoreState(self.default_layout))
+        self._action(view, "Reset layout", lambda: arrange(self, self.docks))
         view.addSeparator()
         for dock in self.findChildren(QDockWidget):  # show or hide each pane
             view.addAction(dock.toggleViewAction())
@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         self.input.configure(data.input_shape[0], tuple(data.input_shape[1:]), info.digit_like,
                              list(data.classes))
         self.input.set_test_set(data.test_x, data.test_y)
+        if len(data.test_x):  # something to see at once: a test image is the probe
+            self.input.show_test_image(0)
         self.evaluation.set_classes(list(data.classes))
         self.evaluation.set_test_images(data.test_x)
         self.evaluation.set_test_labels(data.test_y)
@@ -259,8 +261,9 @@ class MainWindow(QMainWindow):
         self.inspector.set_network(network.summary)  # another network: nothing inspected
         self.curves.reset()
         self.evaluation.clear()  # of weights that are gone
+        if self._loop_message and self.statusBar().currentMessage() == self._loop_message:
+            self.statusBar().clearMessage()  # news of the old session (a divergence) is past
         self._loop_message = ""
-        self.statusBar().clearMessage()  # news of the old session (a divergence) is past
         self.session = TrainingSession(network, self.dataset, config, self)
         self.session.snapshot.connect(self._on_snapshot)
         self.session.ended.connect(self._session_ended)
@@ -400,8 +403,11 @@ class MainWindow(QMainWindow):
                               f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")
         self._report_requested_test(snap)
         self._show_loop_message(snap)
-        if snap.state in PAUSED_STATES:
-            self._show_running(False)
+        if snap.state in PAUSED_STATES and self.session is not None:
+            # The control, not the snapshot, says whether training runs: a paused snapshot
+            # sent just before Train was pressed arrives after it.
+            self._show_running(snap.state in ("paused", "diverged")
+                               and not self.session.control.paused)
 
     def _show_loop_message(self, snap) -> None:
         """The training loop's news in the status bar: a divergence stays until training goes
@@ -532,7 +538,14 @@ class MainWindow(QMainWindow):
         for path in self.settings.value("recent", []) or []:
             self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_model(p))
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._arranged:
+            self._arranged = True
+            arrange(self, self.docks)
+
     def closeEvent(self, event) -> None:
         self.stop_session()
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)

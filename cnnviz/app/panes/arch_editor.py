@@ -215,9 +215,11 @@ class ArchitectureEditor(QWidget):
         self._refresh(rebuild=True)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        """Wide enough for every column of the list, so the dock opens without cut names."""
+        """Wide enough for every column of the list, with its scroll bar (a long network's list
+        scrolls), so the dock opens without cut names."""
         hint = super().sizeHint()
-        return QSize(max(hint.width(), WIDTH_HINT), hint.height())
+        bar = self.tree.verticalScrollBar().sizeHint().width()
+        return QSize(max(hint.width(), WIDTH_HINT + bar), hint.height())
 
     # ---- public API -------------------------------------------------------------------------
 

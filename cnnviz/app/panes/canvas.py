@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 # The working picture's longer side, in pixels, before rounding to a multiple of the input.
 WORKING_SIDE = 280
 HINT = "Draw here\nor drop an image file"
+# Over a picture the user did not draw (a test image): how to make one's own.
+PICTURE_HINT = "draw over it · Clear (Ctrl+L) to start blank"
 
 
 class Canvas(QWidget):
@@ -34,6 +36,7 @@ class Canvas(QWidget):
         self._last: QPointF | None = None   # the stroke's last point, in picture pixels
         self._hover: QPointF | None = None  # the mouse, in widget pixels
         self._blank = True
+        self._drawn = False  # the user has drawn on the picture shown
         self._image = QImage()
         self.setAcceptDrops(True)
         self.setMouseTracking(True)
@@ -68,7 +71,7 @@ class Canvas(QWidget):
                            Qt.IgnoreAspectRatio, Qt.FastTransformation)
         self._image = big.convertToFormat(QImage.Format_RGB32)  # a copy: detached from rgb
         self._last = None
-        self._blank = False
+        self._blank, self._drawn = False, False
         self.update()
 
     def to_array(self) -> np.ndarray:
@@ -145,6 +148,7 @@ class Canvas(QWidget):
         painter.end()
         if not self._stroke_erases:
             self._blank = False
+        self._drawn = True
         self.update()
         self.edited.emit()
 
@@ -215,6 +219,11 @@ class Canvas(QWidget):
         if self._blank:
             painter.setPen(QColor(140, 140, 140))
             painter.drawText(target, Qt.AlignCenter, HINT)
+        elif not self._drawn:
+            strip = QRectF(target.left(), target.bottom() - 20, target.width(), 20)
+            painter.fillRect(strip, QColor(0, 0, 0, 150))
+            painter.setPen(QColor(235, 235, 235))
+            painter.drawText(strip, Qt.AlignCenter, PICTURE_HINT)
         if self._hover is not None and target.contains(self._hover):
             radius = self._brush_size / 2 * target.width() / self._image.width()
             painter.setPen(QPen(QColor(128, 128, 128), 1, Qt.DashLine))

@@ -185,12 +185,22 @@ class GrowingSeries:
         return self.x[:self.count], self.y[:self.count]
 
 
+MINIMUM_WIDTH, MINIMUM_HEIGHT = 260, 190
+# Below this height the plots' titles are left out (the axes are labelled too): with them, the
+# plots get so short that their tick labels overlap.
+TITLES_HEIGHT = 300
+LOSS_TITLE, ACCURACY_TITLE = "Loss (lower is better)", "Test accuracy"
+
+
 class CurvesPane(QWidget):
     """Loss and accuracy curves, fed one snapshot at a time with add_snapshot()."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setToolTip(TOOLTIP)
+        # Two plots with titles, ticks and a legend: below this their tick labels overlap.
+        self.setMinimumSize(MINIMUM_WIDTH, MINIMUM_HEIGHT)
+        self.titles = (LOSS_TITLE, ACCURACY_TITLE)
         self.view = pg.GraphicsLayoutWidget()
         self.view.setToolTip(TOOLTIP)
         layout = QVBoxLayout(self)
@@ -198,10 +208,10 @@ class CurvesPane(QWidget):
         layout.addWidget(self.view)
 
         background = self.view.backgroundBrush().color()
-        self.loss_plot = self.view.addPlot(row=0, col=0, title="Loss (lower is better)",
+        self.loss_plot = self.view.addPlot(row=0, col=0, title=LOSS_TITLE,
                                            axisItems=self._axes(background),
                                            viewBox=SteppedViewBox())
-        self.acc_plot = self.view.addPlot(row=1, col=0, title="Test accuracy",
+        self.acc_plot = self.view.addPlot(row=1, col=0, title=ACCURACY_TITLE,
                                           axisItems=self._axes(background),
                                           viewBox=SteppedViewBox())
         for plot in (self.loss_plot, self.acc_plot):
@@ -288,6 +298,18 @@ class CurvesPane(QWidget):
 
     # ---- feeding ---------------------------------------------------------------------------
 
+    def _set_titles(self, loss: str, accuracy: str) -> None:
+        """Show the plots' titles if the pane is tall enough for them (else only keep them)."""
+        self.titles = (loss, accuracy)
+        shown = self.height() >= TITLES_HEIGHT
+        for plot, title in zip((self.loss_plot, self.acc_plot), self.titles):
+            if (plot.titleLabel.isVisible(), plot.titleLabel.text) != (shown, title):
+                plot.setTitle(title if shown else None)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._set_titles(*self.titles)
+
     def reset(self) -> None:
         """Forget every point and marker (a new training run)."""
         for series in (self.raw, self.smooth, self.test_loss, self.test_acc):
@@ -296,7 +318,7 @@ class CurvesPane(QWidget):
             self.loss_plot.removeItem(top)
             self.acc_plot.removeItem(bottom)
         self.lr_markers.clear()
-        self.acc_plot.setTitle("Test accuracy")
+        self._set_titles(LOSS_TITLE, ACCURACY_TITLE)
         self._last_step = self._last_eval_step = self._last_lr = None
         self._tests_changed = True
         self.redraw()
@@ -320,8 +342,8 @@ class CurvesPane(QWidget):
                 self.test_loss.append(eval_step, float(snapshot.test_loss))
             self.test_acc.append(eval_step, 100.0 * float(snapshot.test_accuracy))
             self._tests_changed = True
-            self.acc_plot.setTitle(f"Test accuracy: {100 * snapshot.test_accuracy:.1f}% "
-                                   f"at step {eval_step}")
+            self._set_titles(LOSS_TITLE, f"{ACCURACY_TITLE}: {100 * snapshot.test_accuracy:.1f}% "
+                                         f"at step {eval_step}")
         lr = snapshot.hyperparameters.get("lr")
         if lr is not None:
             lr = float(lr)

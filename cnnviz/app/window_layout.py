@@ -1,0 +1,99 @@
+"""Where the main window and its docks go, so that the window fits any screen from 1280x720 up.
+
+Every dock holds its pane in a scroll area, so a dock can shrink below its pane's natural size
+(the pane scrolls instead of pushing the window past the screen); each pane keeps a usable
+minimum. The default arrangement is worked out from the window's size, at the first start and
+at View > Reset layout, instead of being a fixed set of pixel sizes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+
+# Below this the panes stop being useful: the scroll area shows the rest.
+DOCK_MINIMUM = QSize(180, 120)
+# Screens whose available height is below this get the compact arrangement: the Evaluation
+# dock joins the Curves and Inspector tabs, so the bottom row is one short strip.
+COMPACT_HEIGHT = 860
+
+
+class PaneScroll(QScrollArea):
+    """A pane in a dock: it scrolls when the dock is smaller than the pane wants."""
+
+    def __init__(self, pane: QWidget, minimum: QSize = DOCK_MINIMUM):
+        super().__init__()
+        self.pane = pane
+        self.setWidget(pane)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMinimumSize(minimum)
+        self.setToolTip(pane.toolTip())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override): the pane's own wish
+        return self.pane.sizeHint()
+
+    def natural_width(self) -> int:
+        """The width that shows the whole pane's width, with room for a vertical scroll bar."""
+        pane = self.pane
+        return (max(pane.sizeHint().width(), pane.minimumSizeHint().width())
+                + self.verticalScrollBar().sizeHint().width())
+
+
+@dataclass(frozen=True)
+class Docks:
+    architecture: QDockWidget
+    input: QDockWidget
+    curves: QDockWidget
+    evaluation: QDockWidget
+    inspector: QDockWidget
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Size the window to its screen's available area (what the taskbar and panels leave)."""
+    screen = window.screen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    window.resize(area.size())
+    window.move(area.topLeft())
+
+
+def compact(height: int) -> bool:
+    return height < COMPACT_HEIGHT
+
+
+def bottom_height(window_height: int) -> int:
+    """The bottom row's height: room for ten rows of the confusion matrix on a big screen, a
+    third of the window on a small one."""
+    return max(170, min(360, round(window_height * 0.34)))
+
+
+def arrange(window: QMainWindow, docks: Docks) -> None:
+    """The default arrangement for the window's current size: Architecture left, Input right,
+    Curves (with the Inspector as a tab) and Evaluation at the bottom; on a short screen the
+    Evaluation becomes a third tab there."""
+    for dock in (docks.architecture, docks.input, docks.curves, docks.evaluation,
+                 docks.inspector):
+        dock.setFloating(False)
+        dock.show()
+    window.addDockWidget(Qt.LeftDockWidgetArea, docks.architecture)
+    window.addDockWidget(Qt.RightDockWidgetArea, docks.input)
+    window.addDockWidget(Qt.BottomDockWidgetArea, docks.curves)
+    window.addDockWidget(Qt.BottomDockWidgetArea, docks.evaluation)
+    window.addDockWidget(Qt.BottomDockWidgetArea, docks.inspector)
+    if compact(window.height()):
+        window.tabifyDockWidget(docks.curves, docks.inspector)
+        window.tabifyDockWidget(docks.curves, docks.evaluation)
+    else:
+        window.splitDockWidget(docks.curves, docks.evaluation, Qt.Horizontal)
+        window.tabifyDockWidget(docks.curves, docks.inspector)
+        # The curves and the inspector get the wider share (the inspector's grids of numbers);
+        # the confusion matrix keeps its whole height.
+        width = window.width()
+        window.resizeDocks([docks.curves, docks.evaluation], [width * 3 // 5, width * 2 // 5],
+                           Qt.Horizontal)
+    docks.curves.raise_()
+    sides = [docks.architecture, docks.input]
+    window.resizeDocks(sides, [dock.widget().natural_width() for dock in sides], Qt.Horizontal)
+    window.resizeDocks([docks.curves], [bottom_height(window.height())], Qt.Vertical)
