@@ -64,9 +64,10 @@ def compact(height: int) -> bool:
 
 
 def bottom_height(window_height: int) -> int:
-    """The bottom row's height: room for ten rows of the confusion matrix on a big screen, a
-    third of the window on a small one."""
-    return max(170, min(360, round(window_height * 0.34)))
+    """The bottom row's height: room for ten rows of the confusion matrix with their turned
+    class names, and for the Inspector's three channel rows, on a big screen; a third of the
+    window on a small one."""
+    return max(170, min(420, round(window_height * 0.38)))
 
 
 def arrange(window: QMainWindow, docks: Docks) -> None:

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsSimpleTextItem, QToolButton
 
 from cnnviz.app.panes.map_grid import fmt
@@ -292,7 +293,8 @@ def test_hover_tells_the_value_and_channel_under_the_mouse(view, runs):
     for i, y, x in ((0, 0, 0), (5, 3, 11), (15, 15, 15)):
         text = hover(view, pixel(maps, i, y, x))
         assert f"ch {i} of 16" in text and f"(row {y}, col {x})" in text
-        assert f"= {float(maps.data[i, y, x]):.4g}" in text
+        assert f"= {float(maps.data[i, y, x]) + 0.0:.4g}" in text  # never "-0"
+        assert "-0 " not in text
         assert said[-1] == text
     filters = [c for c in view.columns if c.kind == "filters"][1]  # 16 filters x 8 inputs, 3x3
     text = hover(view, filters.image.to_scene(
@@ -348,3 +350,72 @@ def test_alexnet_mini_stays_within_a_sensible_scene(view, runs):
     view.resize(1200, 560)
     visible = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
     assert visible.height() >= min(scene.height(), 2 * view.canvas.viewport().height()) - 2
+
+
+def double_click(view, scene_pos: QPointF) -> None:
+    view.canvas.centerOn(scene_pos)
+    point = view.canvas.mapFromScene(scene_pos)
+    QTest.mouseDClick(view.canvas.viewport(), Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier, point)
+
+
+def test_a_double_click_enlarges_a_filter_or_a_map_and_it_follows_training(view, runs, qtbot):
+    summary, probe, snapshot = shown(view, runs, "shapes-small")
+    filters = [c for c in view.columns if c.kind == "filters"][1]  # 16 filters x 8 inputs
+    double_click(view, filters.image.to_scene(
+        *[o + 1.5 for o in filters.mosaic.tile_origin(4, 6)]))
+    windows = list(view.enlarged.values())
+    assert len(windows) == 1
+    window = windows[0]
+    qtbot.waitExposed(window)
+    assert "filter 4 on input 6" in window.windowTitle()
+    np.testing.assert_array_equal(window.data, snapshot.conv_weights[1][4, 6])
+    assert window.value_at(1, 2) == f"(row 1, col 2) = {float(window.data[1, 2]) + 0.0:.6g}"
+    # The next snapshot's weights reach the enlarged filter.
+    changed = dataclasses.replace(snapshot, conv_weights=tuple(
+        w * 2 for w in snapshot.conv_weights))
+    assert view.update_snapshot(changed)
+    np.testing.assert_array_equal(window.data, 2 * snapshot.conv_weights[1][4, 6])
+    maps = [c for c in view.columns if c.kind == "maps"][1]
+    double_click(view, pixel(maps, 5, 3, 3))
+    assert len(view.enlarged) == 2
+    enlarged_map = [w for w in view.enlarged.values() if w is not window][0]
+    np.testing.assert_array_equal(enlarged_map.data, maps.data[5])
+    view.set_network(load_architecture_summary("lenet5"))  # another network: they close
+    assert view.enlarged == {}
+
+
+def load_architecture_summary(name):
+    from cnnviz.engine.spec import validate
+    return validate(load_architecture(name))
+
+
+def test_labels_too_small_to_read_are_left_out(qapp):
+    """Fit on a big network makes labels a few pixels high: they are not drawn then."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QGraphicsScene
+
+    from cnnviz.app.panes.map_grid import READABLE_PIXELS, text_item
+    scene = QGraphicsScene()
+    text_item(scene, "conv 3x3 filters", 0, 0, 10)
+    sheet = TextSheet(scene, 10, pg.mkColor("w"))
+    sheet.add("ch 12", 0, 20)
+
+    def ink(scale):
+        image = QImage(400, 200, QImage.Format.Format_ARGB32)
+        image.fill(0)
+        painter = QPainter(image)
+        scene.render(painter, QRectF(0, 0, 200 * scale, 40 * scale), QRectF(0, 0, 200, 40))
+        painter.end()
+        return int(np.count_nonzero(np.frombuffer(image.constBits(), np.uint32)))
+
+    assert 10 * 0.7 >= READABLE_PIXELS > 10 * 0.6
+    assert ink(1.0) > 0 and ink(0.7) > 0
+    assert ink(0.6) == 0
+
+
+def test_a_negative_zero_prints_as_zero():
+    from cnnviz.app.panes.map_grid import fmt, plain
+    assert f"{plain(-0.0):.4g}" == "0" and fmt(-0.0) == "0"
+    assert f"{plain(np.float32(-0.0)):.3g}" == "0"

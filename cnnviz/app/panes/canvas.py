@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 WORKING_SIDE = 280
 HINT = "Draw here\nor drop an image file"
 # Over a picture the user did not draw (a test image): how to make one's own.
-PICTURE_HINT = "draw over it · Clear (Ctrl+L) to start blank"
+PICTURE_HINT = "draw on it · Ctrl+L: blank"
 
 
 class Canvas(QWidget):
@@ -223,7 +223,12 @@ class Canvas(QWidget):
             strip = QRectF(target.left(), target.bottom() - 20, target.width(), 20)
             painter.fillRect(strip, QColor(0, 0, 0, 150))
             painter.setPen(QColor(235, 235, 235))
-            painter.drawText(strip, Qt.AlignCenter, PICTURE_HINT)
+            font = painter.font()
+            font.setPointSizeF(font.pointSizeF() * 0.85)
+            painter.setFont(font)
+            text = painter.fontMetrics().elidedText(PICTURE_HINT, Qt.ElideRight,
+                                                    int(strip.width()) - 4)
+            painter.drawText(strip, Qt.AlignCenter, text)
         if self._hover is not None and target.contains(self._hover):
             radius = self._brush_size / 2 * target.width() / self._image.width()
             painter.setPen(QPen(QColor(128, 128, 128), 1, Qt.DashLine))

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, sequential_lut
+from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, plain, sequential_lut
 
 NUMBER_CELL = QSize(42, 17)    # a cell with its number written in it, in pixels
 PAD_COLOUR = QColor("#3a3c42")
@@ -147,7 +147,7 @@ class NumberGrid(QWidget):
                 r, c = cell
                 what = " (padding: a zero added around the input)" if self.mask[r, c] else ""
                 QToolTip.showText(event.globalPos(), f"Row {r}, column {c}: "
-                                  f"{self.values[r, c]:.6g}{what}.\n\n{self.help}", self)
+                                  f"{plain(self.values[r, c]):.6g}{what}.\n\n{self.help}", self)
             return True
         return super().event(event)
 

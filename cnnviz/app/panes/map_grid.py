@@ -15,8 +15,9 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QColor, QFont, QImage, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTransform
+from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem,
+                               QStyleOptionGraphicsItem)
 
 from cnnviz.app.panes.colour_kernel import colour_map
 
@@ -45,6 +46,12 @@ def diverging_lut() -> np.ndarray:
                              (239, 138, 98), (178, 24, 43)]))
 
 
+def plain(value) -> float:
+    """The value as a float with a negative zero made 0 (ReLU and rounding give -0.0, which
+    prints as "-0")."""
+    return float(value) + 0.0
+
+
 def fmt(value: float) -> str:
     """A short number for a small label: 0, 0.88, -12, 3e+03, 2e-04."""
     value = float(value)
@@ -55,11 +62,30 @@ def fmt(value: float) -> str:
     return f"{value:.2g}"
 
 
+# Text whose letters would be smaller than this on screen is not drawn (Fit on a big network):
+# unreadable labels only blur the maps; zooming in brings them back.
+READABLE_PIXELS = 6.5
+
+
+def readable(painter: QPainter, pixel_size: float) -> bool:
+    """Whether text of `pixel_size` scene units is big enough on screen to be read."""
+    scale = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+    return pixel_size * scale >= READABLE_PIXELS
+
+
+class SceneText(QGraphicsSimpleTextItem):
+    """A label that is left out while it is too small to read."""
+
+    def paint(self, painter, option, widget=None) -> None:
+        if readable(painter, self.font().pixelSize()):
+            super().paint(painter, option, widget)
+
+
 def text_item(scene: QGraphicsScene, text: str, x: float, y: float, size: int,
               bold: bool = False, color: QColor = TEXT, tooltip: str = ""
               ) -> QGraphicsSimpleTextItem:
     """A label in scene units: it zooms with the maps, so it never overlaps them."""
-    item = QGraphicsSimpleTextItem(text)
+    item = SceneText(text)
     font = QFont()
     font.setPixelSize(size)
     font.setBold(bold)

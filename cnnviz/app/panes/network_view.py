@@ -17,10 +17,12 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (QApplication, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
-                               QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from cnnviz.app.panes.map_grid import (DIM_TEXT, TEXT, Mosaic, MosaicImage, diverging_lut, fmt,
-                                       grey_lut, normalise_maps, sequential_lut, text_item)
+                                       grey_lut, normalise_maps, plain, sequential_lut, text_item)
+from cnnviz.app.panes.enlarged_map import EnlargedMap, Pick
 from cnnviz.app.panes.inspector_select import CellPicker
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
@@ -101,6 +103,14 @@ class Column:
     def lookup(self, pos: QPointF) -> str | None:
         return None
 
+    def pick(self, pos: QPointF) -> tuple[int, int | None] | None:
+        """The (map, None) or (filter, input) under `pos` that a double-click enlarges."""
+        return None
+
+    def part(self, channel: int, inner: int | None) -> np.ndarray | None:
+        """The 2-D array of a pick, from the data last drawn."""
+        return None
+
     def blank(self) -> None:
         self.data = None
         self.note.setText(self.span)
@@ -161,6 +171,15 @@ class MapColumn(Column):
         for label in self.labels:
             label.setText("")
 
+    def pick(self, pos):
+        where = self.image.locate(pos)
+        if where is None or where[0] * self.mosaic.cols + where[1] >= self.shown:
+            return None
+        return where[0] * self.mosaic.cols + where[1], None
+
+    def part(self, channel, inner):
+        return None if self.data is None else self.data[channel]
+
     def lookup(self, pos):
         where = self.image.locate(pos)
         if where is None or self.data is None:
@@ -171,8 +190,8 @@ class MapColumn(Column):
             return None
         m = self.data[i]
         return (f"{self.title} · {self.names[i]} of {self.shape[0]} · map {_shape(m.shape)} · "
-                f"pixel (row {y}, col {x}) = {float(m[y, x]):.4g} · "
-                f"map range {float(m.min()):.3g} … {float(m.max()):.3g}")
+                f"pixel (row {y}, col {x}) = {plain(m[y, x]):.4g} · "
+                f"map range {plain(m.min()):.3g} … {plain(m.max()):.3g}")
 
 
 class FilterColumn(Column):
@@ -229,6 +248,13 @@ class FilterColumn(Column):
         self.image.show()
         self.note.setText(f"layer {self.layer}")
 
+    def pick(self, pos):
+        where = self.image.locate(pos)
+        return None if where is None else (where[0], where[1])
+
+    def part(self, channel, inner):
+        return None if self.data is None else self.data[channel, inner]
+
     def lookup(self, pos):
         where = self.image.locate(pos)
         if where is None or self.data is None:
@@ -236,7 +262,7 @@ class FilterColumn(Column):
         f, c, y, x = where
         name = f"input {self.in_names[c]}" if self.in_names else f"input channel {c}"
         return (f"{self.title} · filter {f} (makes map ch {f}) · {name} · "
-                f"weight (row {y}, col {x}) = {float(self.data[f, c, y, x]):.4g} · "
+                f"weight (row {y}, col {x}) = {plain(self.data[f, c, y, x]):.4g} · "
                 f"blue < 0 < red")
 
 
@@ -285,7 +311,7 @@ class StripColumn(Column):
         unit = strip * self.per + y
         if unit >= self.units:
             return None
-        return f"{self.title} · unit {unit} of {self.units} = {float(self.data[unit]):.4g}"
+        return f"{self.title} · unit {unit} of {self.units} = {plain(self.data[unit]):.4g}"
 
 
 class OutputColumn(Column):
@@ -355,6 +381,7 @@ class _Canvas(QGraphicsView):
     left = Signal()
     zoomed = Signal()
     clicked = Signal(QPointF)  # a left click that was not a drag
+    double_clicked = Signal(QPointF)
     # pyqtgraph items in a scene look for these on their view (pg.GraphicsView has them);
     # nothing here depends on them, so they are never emitted.
     sigDeviceRangeChanged = Signal(object, object)
@@ -399,6 +426,11 @@ class _Canvas(QGraphicsView):
         self._pressed_at = event.position() if left else None
         super().mousePressEvent(event)
 
+    def mouseDoubleClickEvent(self, event):
+        super().mouseDoubleClickEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.double_clicked.emit(self.mapToScene(event.position().toPoint()))
+
     def mouseReleaseEvent(self, event):
         super().mouseReleaseEvent(event)
         pressed, self._pressed_at = getattr(self, "_pressed_at", None), None
@@ -434,8 +466,12 @@ class NetworkView(QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.addWidget(button)
-        hint = QLabel("wheel: scroll · Ctrl+wheel: zoom · drag: pan · click: inspect")
+        hint = QLabel("wheel: scroll · Ctrl+wheel: zoom · drag: pan · click: inspect · "
+                      "double-click: enlarge")
         hint.setStyleSheet("color: gray")
+        hint.setToolTip(hint.text())
+        # Cut off in a narrow window rather than widening it.
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         buttons.addWidget(hint)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -445,6 +481,8 @@ class NetworkView(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.status)
         self.canvas.moved.connect(self._hover)
+        self.canvas.double_clicked.connect(self.enlarge_at)
+        self.enlarged: dict[Pick, EnlargedMap] = {}
         self.canvas.left.connect(lambda: self._say(""))
         self.canvas.zoomed.connect(self._user_zoomed)
         self.columns: list[Column] = []
@@ -474,6 +512,7 @@ class NetworkView(QWidget):
             for column in self.columns:
                 column.blank()
             return
+        self._close_enlarged()
         self.scene.clear()
         self.columns, self.summary, self._x = [], summary, 0.0
         channels = summary.input[0]
@@ -523,6 +562,7 @@ class NetworkView(QWidget):
 
     def clear(self) -> None:
         """Forget the network: an empty view with a hint."""
+        self._close_enlarged()
         self.scene.clear()
         self.columns, self.summary, self.probe = [], None, None
         self._latest, self._stale = None, []
@@ -575,6 +615,46 @@ class NetworkView(QWidget):
         return True
 
     def _draw(self, column: Column, snapshot, labels: bool) -> None:
+        self._draw_column(column, snapshot, labels)
+        for pick, window in self.enlarged.items():
+            if self.columns[pick.column] is column:
+                part = column.part(pick.channel, pick.inner)
+                if part is not None:
+                    window.show_array(part)
+
+    def enlarge_at(self, pos: QPointF) -> EnlargedMap | None:
+        """Open the map or filter under `pos` large, in a window that follows training."""
+        for index, column in enumerate(self.columns):
+            picked = column.pick(pos) if column.contains(pos) else None
+            if picked is not None:
+                return self.enlarge(Pick(index, *picked))
+        return None
+
+    def enlarge(self, pick: Pick) -> EnlargedMap:
+        window = self.enlarged.get(pick)
+        if window is None:
+            column = self.columns[pick.column]
+            if pick.inner is None:
+                what = f"{column.title} · {column.names[pick.channel]}"
+            else:
+                name = column.in_names[pick.inner] if column.in_names else str(pick.inner)
+                what = f"{column.title} · filter {pick.channel} on input {name}"
+            window = EnlargedMap(f"{what} — cnnviz", column.kind, self)
+            window.destroyed.connect(lambda *_: self.enlarged.pop(pick, None))
+            self.enlarged[pick] = window
+            part = column.part(pick.channel, pick.inner)
+            if part is not None:
+                window.show_array(part)
+        window.show()
+        window.raise_()
+        return window
+
+    def _close_enlarged(self) -> None:
+        for window in list(self.enlarged.values()):  # their columns are gone
+            window.close()
+        self.enlarged.clear()
+
+    def _draw_column(self, column: Column, snapshot, labels: bool) -> None:
         taps = snapshot.probe_taps
         probe = getattr(snapshot, "probe", None)
         probe = self.probe if probe is None else probe

@@ -12,6 +12,8 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
+from cnnviz.app.panes.map_grid import readable
+
 
 class SheetLabel:
     """One label of a TextSheet, at (x, y) (its top left, in scene units)."""
@@ -68,6 +70,8 @@ class TextSheet(QGraphicsItem):
         return self._bounds
 
     def paint(self, painter, option, widget=None) -> None:
+        if not readable(painter, self.font.pixelSize()):
+            return
         painter.setFont(self.font)
         painter.setPen(self.color)
         ascent = self.metrics.ascent()
