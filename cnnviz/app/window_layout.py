@@ -71,13 +71,16 @@ def bottom_height(window_height: int) -> int:
 
 
 def arrange(window: QMainWindow, docks: Docks) -> None:
-    """The default arrangement for the window's current size: Architecture left, Input right,
-    Curves (with the Inspector as a tab) and Evaluation at the bottom; on a short screen the
-    Evaluation becomes a third tab there."""
+    """The default arrangement for the window's current size: Architecture left, Input right
+    (full height), Curves (with the Inspector as a tab) and Evaluation at the bottom; on a short
+    screen the Evaluation becomes a third tab there."""
     for dock in (docks.architecture, docks.input, docks.curves, docks.evaluation,
                  docks.inspector):
         dock.setFloating(False)
         dock.show()
+    # The Input dock (the probe, its prediction) runs the window's whole height, beside the
+    # bottom row: on a 768-pixel screen it is all in view, without scrolling.
+    window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
     window.addDockWidget(Qt.LeftDockWidgetArea, docks.architecture)
     window.addDockWidget(Qt.RightDockWidgetArea, docks.input)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.curves)

@@ -36,6 +36,8 @@ def test_the_default_arrangement_fits_the_window(qtbot, window, size, compact):
     assert (docks.evaluation in tabbed) is compact
     if not compact:
         assert docks.evaluation.isVisible() and inside.contains(docks.evaluation.geometry())
+    # The Input dock runs the whole height beside the bottom row: all of it in view.
+    assert docks.input.geometry().bottom() >= docks.curves.geometry().bottom() - 2
     # Curves at its default height: tall enough for two readable plots.
     assert window.curves.height() >= 150
     assert docks.curves.height() <= bottom_height(size[1]) + 40
