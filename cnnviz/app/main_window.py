@@ -3,6 +3,7 @@ menu. It edits plain data (the spec, the hyperparameters) and steers the worker 
 Control; it never calls the engine itself (DESIGN.md conventions 4 and 6)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -11,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog,
                                QLabel, QMainWindow, QMessageBox, QSpinBox, QWidget)
 
+from cnnviz.app import last_session
 from cnnviz.app.download_dialog import DatasetDownloads, show_datasets
 from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes.curves import CurvesPane
@@ -19,6 +21,7 @@ from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.steady_label import SteadyLabel
+from cnnviz.app.space_shortcut import SpaceForTraining
 from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
 from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
@@ -31,14 +34,23 @@ from cnnviz.training.loop import TrainConfig
 
 DEFAULT_DATASET, DEFAULT_ARCH = "shapes", "shapes-small"
 PAUSED_STATES = ("paused", "stopped", "finished", "diverged")
+USUAL_LR = {"sgd": 0.02, "adam": 0.001}
+MOMENTUM_TIPS = {
+    False: "The momentum; changes take effect at the next batch.",
+    True: "Adam keeps its own momentum (moving averages of the gradient and of its square, "
+          "betas 0.9 and 0.999), so this setting, SGD's, does not apply.",
+}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: QSettings | None = None, show_error=None):
+    def __init__(self, settings: QSettings | None = None, show_error=None, ask_unsaved=None):
         super().__init__()
         pg.setConfigOptions(imageAxisOrder="row-major")
         self.settings = settings or QSettings("cnnviz", "cnnviz")
         self.show_error = show_error or (lambda title, text: QMessageBox.warning(self, title, text))
+        # (what would be lost) -> "save", "discard" or "cancel"; tests replace it.
+        self.ask_unsaved = ask_unsaved or self._ask_unsaved
+        self._saved_step = 0  # the step of the weights last saved (or opened, or started from)
         self.setWindowTitle("cnnviz")
         self.session: TrainingSession | None = None
         self.dataset = None
@@ -56,7 +68,7 @@ class MainWindow(QMainWindow):
         # A saved arrangement comes back as it was; otherwise the default is worked out for
         # this size once the window is shown (dock sizes before that do not hold).
         self._arranged = self.restoreState(self.settings.value("window/state", b""))
-        self.load_dataset(DEFAULT_DATASET, DEFAULT_ARCH)
+        self._start_as_last_time()
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -109,13 +121,11 @@ class MainWindow(QMainWindow):
         show_datasets(self.dataset_box)  # item data: the name; text: "cifar10 (download 170 MB)"
         self.dataset_box.setToolTip("The images the network learns from.")
         self.downloads = DatasetDownloads(self)
-        self.dataset_box.activated.connect(
-            lambda i: self.load_dataset(self.dataset_box.itemData(i), download=True))
+        self.dataset_box.activated.connect(self._dataset_chosen)
         self.arch_box = QComboBox()
         self.arch_box.addItems(builtin_names())
         self.arch_box.setToolTip("A built-in network to start from; edit it in the Architecture pane.")
-        self.arch_box.activated.connect(lambda _: self.set_architecture(load_architecture(
-            self.arch_box.currentText())))
+        self.arch_box.activated.connect(self._architecture_chosen)
         for label, widget in (("Dataset ", self.dataset_box), (" Network ", self.arch_box)):
             bar.addWidget(self._label_for(label, widget))
             bar.addWidget(widget)
@@ -123,6 +133,7 @@ class MainWindow(QMainWindow):
         self.train_action = bar.addAction("Train", self.toggle_training)
         self.train_action.setShortcut(QKeySequence(Qt.Key_Space))
         self.train_action.setToolTip("Train or pause (Space)")
+        self.space_filter = SpaceForTraining(self)  # Space works in the spin boxes too
         self.step_action = bar.addAction("Step", self.step)
         self.step_action.setShortcut(QKeySequence("S"))
         self.step_action.setToolTip("Train on one batch, then pause (S)")
@@ -150,7 +161,7 @@ class MainWindow(QMainWindow):
             bar.addWidget(widget)
         for widget in (self.lr, self.momentum, self.batch):
             widget.valueChanged.connect(self._hyperparameters_changed)
-        self.optimizer.activated.connect(self._hyperparameters_changed)
+        self.optimizer.activated.connect(self._optimizer_chosen)
         # In the status bar, where no toolbar overflow can hide them. Rewritten with every
         # snapshot: sized for the usual text (SteadyLabel), so the bar is not laid out again.
         self.counters = SteadyLabel("  epoch 99   step 99999   9,999 images/s   "
@@ -208,6 +219,78 @@ class MainWindow(QMainWindow):
 
     # ---- dataset, architecture, session ---------------------------------------------------
 
+    def _start_as_last_time(self) -> None:
+        """The dataset, network and settings of the last session, or the defaults."""
+        last = last_session.load(self.settings)
+        for box, value in ((self.lr, last.lr), (self.momentum, last.momentum),
+                           (self.batch, last.batch_size)):
+            if value is not None:
+                box.blockSignals(True)  # no session to tell yet
+                box.setValue(value)
+                box.blockSignals(False)
+        if last.optimizer is not None:
+            self.optimizer.setCurrentText(last.optimizer)
+            self.momentum.setEnabled(last.optimizer != "adam")
+            self.momentum.setToolTip(MOMENTUM_TIPS[last.optimizer == "adam"])
+        self.augment.setChecked(last.augment)
+        name = DEFAULT_DATASET  # unless the last one is still on this machine
+        if last.dataset in catalog.CATALOG and catalog.info(last.dataset).locate() is not None:
+            name = last.dataset
+        self.spec = last.spec
+        if not (self.spec and self._load_quietly(name)):
+            self.spec = None
+            self.load_dataset(DEFAULT_DATASET, DEFAULT_ARCH)
+
+    def _load_quietly(self, name: str) -> bool:
+        """Load the last dataset; if it or the last network no longer work, say nothing here
+        (the defaults follow)."""
+        said = []
+        shown, self.show_error = self.show_error, lambda title, text: said.append(text)
+        try:
+            return self.load_dataset(name) and not said
+        finally:
+            self.show_error = shown
+
+    def _remember_session(self) -> None:
+        last_session.save(self.settings, last_session.LastSession(
+            self.dataset_name, self.editor.spec() if self.editor.is_valid() else None,
+            self.lr.value(), self.momentum.value(), self.batch.value(),
+            self.optimizer.currentText(), self.augment.isChecked()))
+
+    def _dataset_chosen(self, index: int) -> None:
+        if self.may_discard("switching the dataset"):
+            self.load_dataset(self.dataset_box.itemData(index), download=True)
+        else:
+            show_datasets(self.dataset_box, self.dataset_name)
+
+    def _architecture_chosen(self, _index: int) -> None:
+        if self.may_discard("switching the network"):
+            self.set_architecture(load_architecture(self.arch_box.currentText()))
+        elif self.spec is not None and self.spec.get("name") in builtin_names():
+            self.arch_box.setCurrentText(self.spec["name"])
+
+    def may_discard(self, doing: str) -> bool:
+        """Whether the trained network may go: yes if nothing trained is unsaved; otherwise the
+        user chooses to save it first, to discard it, or to cancel what they were doing."""
+        latest = self.session.latest if self.session is not None else None
+        if latest is None or latest.step <= self._saved_step:
+            return True
+        answer = self.ask_unsaved(f"The network has trained for {latest.step} steps since it was "
+                                  f"last saved; {doing} starts a new one.")
+        if answer == "save":
+            path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.cnnviz",
+                                                  "cnnviz models (*.cnnviz)")
+            return bool(path) and self.save_model(path)
+        return answer == "discard"
+
+    def _ask_unsaved(self, text: str) -> str:
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.question(self, "Save the trained network?", text, buttons,
+                                      QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
     def load_dataset(self, name: str, arch: str | None = None, download: bool = False) -> bool:
         """Load a dataset and start a session on it. With download (the chooser), a dataset not
         on this machine is offered for download first; the previous one stays if it is not got."""
@@ -257,6 +340,7 @@ class MainWindow(QMainWindow):
                              augmentation=augmentation)
         self.spec = network.spec
         self.specs_by_version = {0: network.spec}
+        self._saved_step = 0
         self.network_view.set_network(network.summary)
         self.inspector.set_network(network.summary)  # another network: nothing inspected
         self.curves.reset()
@@ -319,6 +403,22 @@ class MainWindow(QMainWindow):
 
     def _show_running(self, running: bool) -> None:
         self.train_action.setText("Pause" if running else "Train")
+
+    def _optimizer_chosen(self, *_) -> None:
+        """A new optimizer brings its usual learning rate (each has its own scale: Adam's
+        steps are about lr in size whatever the gradient); momentum is SGD's alone."""
+        name = self.optimizer.currentText()
+        adam = name == "adam"
+        self.momentum.setEnabled(not adam)
+        self.momentum.setToolTip(MOMENTUM_TIPS[adam])
+        usual = USUAL_LR[name]
+        if self.lr.value() != usual:
+            self.lr.blockSignals(True)  # one change for the worker, below
+            self.lr.setValue(usual)
+            self.lr.blockSignals(False)
+            self.statusBar().showMessage(f"{'Adam' if adam else 'SGD'}: learning rate set to "
+                                         f"{usual:g}, its usual starting value.", 10000)
+        self._hyperparameters_changed()
 
     def _hyperparameters_changed(self, *_) -> None:
         if self.session is not None:
@@ -448,25 +548,42 @@ class MainWindow(QMainWindow):
         latest = self.session.latest
         return latest is not None and latest.state in PAUSED_STATES
 
+    @contextmanager
+    def _paused(self):
+        """Training paused while the block reads the network (True if it could be), then
+        resumed if it was running: saving is no reason to stop training."""
+        was_running = self.session is not None and not self.session.control.paused
+        paused = self._pause_and_wait()
+        try:
+            yield paused
+        finally:
+            if was_running and paused and self.session is not None:
+                self.session.control.resume()
+                self._show_running(True)
+
     def save_model(self, path: str) -> bool:
         from cnnviz.commands import preprocessing_of
         from cnnviz.training.modelfile import save_model
-        if not self._pause_and_wait():
-            self.show_error("Save model", "Training did not pause in time; try again.")
-            return False
-        snap = self.session.latest
-        training = {"steps": snap.step, "epochs": snap.epoch, "seed": 0,
-                    "hyperparameters": dict(snap.hyperparameters),
-                    "test_accuracy": snap.test_accuracy}
-        try:
-            save_model(path, self.session.network,
-                       {"name": self.dataset_name,
-                        "preprocessing": preprocessing_of(self.dataset_name, self.dataset)},
-                       training)
-        except (OSError, DataError, ValueError) as exc:
-            self.show_error("Save model", f"Could not save {path}:\n{exc}")
-            return False
+        with self._paused() as paused:
+            if not paused:
+                self.show_error("Save model", "Training did not pause in time; try again.")
+                return False
+            snap = self.session.latest
+            training = {"steps": snap.step, "epochs": snap.epoch, "seed": 0,
+                        "hyperparameters": dict(snap.hyperparameters),
+                        "test_accuracy": snap.test_accuracy}
+            try:
+                save_model(path, self.session.network,
+                           {"name": self.dataset_name,
+                            "preprocessing": preprocessing_of(self.dataset_name, self.dataset)},
+                           training)
+            except (OSError, DataError, ValueError) as exc:
+                self.show_error("Save model", f"Could not save {path}:\n{exc}")
+                return False
+            self._saved_step = snap.step
         self._remember(path)
+        self.statusBar().showMessage(f"Saved {Path(path).name} (the weights of step {snap.step}).",
+                                     10000)
         return True
 
     def open_model(self, path: str) -> bool:
@@ -490,18 +607,25 @@ class MainWindow(QMainWindow):
 
     def export(self, fmt: str, path: str) -> bool:
         from cnnviz.training import export as exporters
-        if not self._pause_and_wait():
-            return False
         writer = {"onnx": exporters.export_onnx, "safetensors": exporters.export_safetensors,
                   "npz": exporters.export_npz}[fmt]
-        try:
-            writer(self.session.network, path)
-        except (OSError, ValueError) as exc:
-            self.show_error("Export", f"Could not export {path}:\n{exc}")
-            return False
+        with self._paused() as paused:
+            if not paused:
+                self.show_error("Export", "Training did not pause in time; try again.")
+                return False
+            step = self.session.latest.step
+            try:
+                writer(self.session.network, path)
+            except (OSError, ValueError) as exc:
+                self.show_error("Export", f"Could not export {path}:\n{exc}")
+                return False
+        self.statusBar().showMessage(f"Exported {Path(path).name} (the weights of step {step}).",
+                                     10000)
         return True
 
     def open_model_dialog(self) -> None:
+        if not self.may_discard("opening a model"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open model", "", "cnnviz models (*.cnnviz)")
         if path:
             self.open_model(path)
@@ -518,6 +642,8 @@ class MainWindow(QMainWindow):
             self.export(fmt, path)
 
     def open_architecture_dialog(self) -> None:
+        if not self.may_discard("opening an architecture"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open architecture", "", "JSON (*.json)")
         if path and self.editor.load_file(path):
             self.set_architecture(self.editor.spec())
@@ -536,7 +662,9 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
         for path in self.settings.value("recent", []) or []:
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_model(p))
+            self.recent_menu.addAction(
+                Path(path).name,
+                lambda p=path: self.may_discard("opening a model") and self.open_model(p))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -548,4 +676,5 @@ class MainWindow(QMainWindow):
         self.stop_session()
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self._remember_session()
         super().closeEvent(event)

@@ -1,0 +1,110 @@
+"""The user's work is not lost silently, and the window comes back as they left it: a prompt
+before a trained network is discarded, Save and Export say so and keep training, the last
+dataset, network and settings return, Space trains from any control, Adam brings its rate."""
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from cnnviz.app.main_window import MainWindow
+
+
+def make_window(qtbot, path, answers=None):
+    errors = []
+    settings = QSettings(str(path), QSettings.IniFormat)
+    win = MainWindow(settings=settings, show_error=lambda title, text: errors.append(text),
+                     ask_unsaved=lambda text: (answers.append(text), answers.pop(0))[1]
+                     if answers else "discard")
+    win.errors = errors
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.session.latest is not None, timeout=20000)
+    return win
+
+
+def test_switching_the_network_asks_before_discarding_training(qtbot, window, train_until):
+    asked = []
+    replies = ["cancel", "discard"]
+    window.ask_unsaved = lambda text: (asked.append(text), replies.pop(0))[1]
+    train_until(qtbot, window, 5)
+    window.train_action.trigger()
+    session = window.session
+    window.arch_box.setCurrentText("tinyvgg")
+    window._architecture_chosen(0)  # as the box's activated signal does
+    assert len(asked) == 1 and "trained for" in asked[0] and "switching the network" in asked[0]
+    assert window.session is session and window.arch_box.currentText() == "shapes-small"
+    window.arch_box.setCurrentText("tinyvgg")
+    window._architecture_chosen(0)
+    assert window.session is not session and window.spec["name"] == "tinyvgg"
+    # A fresh network has nothing to lose: no question.
+    window._architecture_chosen(0)
+    assert len(asked) == 2
+
+
+def test_save_says_so_keeps_training_and_counts_as_saved(qtbot, window, train_until, tmp_path):
+    asked = []
+    window.ask_unsaved = lambda text: (asked.append(text), "cancel")[1]
+    train_until(qtbot, window, 3)
+    assert not window.session.control.paused
+    path = tmp_path / "mine.cnnviz"
+    assert window.save_model(str(path))
+    assert window.statusBar().currentMessage().startswith("Saved mine.cnnviz (the weights of step")
+    assert not window.session.control.paused and window.train_action.text() == "Pause"
+    assert window.export("onnx", str(tmp_path / "mine.onnx"))
+    assert window.statusBar().currentMessage().startswith("Exported mine.onnx")
+    assert not window.session.control.paused
+    qtbot.waitUntil(lambda: window.session.latest.step > window._saved_step, timeout=10000)
+    window.train_action.trigger()  # pause: the steps since the save are unsaved
+    qtbot.waitUntil(lambda: window.session.latest.state == "paused", timeout=10000)
+    assert not window.may_discard("switching the dataset") and len(asked) == 1
+
+
+def test_the_last_dataset_network_and_settings_come_back(qtbot, tmp_path):
+    path = tmp_path / "settings.ini"
+    win = make_window(qtbot, path)
+    spec = win.editor.spec()
+    spec["layers"][0]["filters"] = 12
+    win.editor.set_spec(spec)
+    win.lr.setValue(0.05)
+    win.batch.setValue(32)
+    win.augment.setChecked(True)
+    win.close()
+    again = make_window(qtbot, path)
+    assert again.lr.value() == 0.05 and again.batch.value() == 32 and again.augment.isChecked()
+    assert again.spec["layers"][0]["filters"] == 12
+    assert again.session.network.layers[0].weight.value.shape[0] == 12
+    assert again.dataset_name == "shapes" and again.errors == []
+    assert again.session.control  # trains with them
+    again.close()
+
+
+def test_a_broken_saved_network_falls_back_to_the_default(qtbot, tmp_path):
+    path = tmp_path / "settings.ini"
+    settings = QSettings(str(path), QSettings.IniFormat)
+    settings.setValue("last/spec", '{"layers": "nonsense"}')
+    settings.setValue("last/lr", "fast")
+    settings.sync()
+    win = make_window(qtbot, path)
+    assert win.spec["name"] == "shapes-small" and win.lr.value() == 0.02 and win.errors == []
+    win.close()
+
+
+def test_space_trains_and_pauses_while_a_spin_box_has_the_focus(qtbot, window):
+    window.activateWindow()
+    window.lr.setFocus()
+    qtbot.waitUntil(lambda: window.lr.hasFocus() or not window.isActiveWindow(), timeout=2000)
+    QTest.keyClick(window.lr, Qt.Key.Key_Space)
+    assert not window.session.control.paused
+    QTest.keyClick(window.lr, Qt.Key.Key_Space)
+    assert window.session.control.paused
+    assert window.lr.value() == 0.02  # the space did not reach the number
+
+
+def test_choosing_adam_suggests_its_rate_and_greys_momentum(qtbot, window):
+    window.optimizer.setCurrentText("adam")
+    window._optimizer_chosen()
+    assert window.lr.value() == 0.001 and not window.momentum.isEnabled()
+    assert "Adam keeps its own momentum" in window.momentum.toolTip()
+    assert "learning rate set to 0.001" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.session.latest.hyperparameters["lr"] == 0.001, timeout=10000)
+    window.optimizer.setCurrentText("sgd")
+    window._optimizer_chosen()
+    assert window.lr.value() == 0.02 and window.momentum.isEnabled()
