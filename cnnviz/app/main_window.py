@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
         self.input.saliency_changed.connect(self._saliency_changed)
+        self.input.fresh_errors_wanted.connect(self.evaluate_now)
         self.evaluation.image_chosen.connect(self._choose_test_image)
         # What is under the mouse in the network view, in the status bar as well.
         self._hover_text = ""
@@ -497,7 +498,7 @@ class MainWindow(QMainWindow):
         self.evaluation.update_snapshot(snap)
         self.input.show_prediction(snap.probe_probabilities)
         self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)
-        self.input.set_misclassified(snap.misclassified)
+        self.input.set_misclassified(snap.misclassified, snap.evaluation_step)
         accuracy = "–" if snap.test_accuracy is None else f"{snap.test_accuracy:.1%}"
         self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "
                               f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")

@@ -184,17 +184,25 @@ def test_browse_the_test_set(qtbot, grey, test_set):
 def test_browse_only_the_misclassified(qtbot, grey, test_set):
     x, y = test_set
     assert not grey.only_wrong.isEnabled()  # not known before an evaluation
-    grey.set_misclassified(np.array([4, 1, 9]))  # 9 is not a test image: ignored
+    errors = np.array([4, 1, 9])
+    grey.set_misclassified(errors, step=200)  # 9 is not a test image: ignored
     assert grey.only_wrong.isEnabled()
     box = grey.only_wrong
-    qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))  # on the tick box
+    with qtbot.waitSignal(grey.fresh_errors_wanted, timeout=1000):  # asks for a fresh list
+        qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))  # the tick box
     assert box.isChecked()
-    assert grey.browser_status.text() == "2 of 6 test images misclassified."
+    assert grey.browser_status.text() == "2 of 6 test images misclassified at step 200."
     seen = []
     for button in ("next", "next", "next", "prev"):
         qtbot.mouseClick(getattr(grey, f"{button}_button"), Qt.LeftButton)
         seen.append(index_of(grey, x))
     assert seen == [1, 4, 1, 4]
+    # While browsing, the count stays in view; a new evaluation replaces the list.
+    assert grey.browser_status.text().endswith("\n2 of 6 test images misclassified at step 200.")
+    grey.set_misclassified(errors, step=200)  # the same evaluation again: nothing to redo
+    assert "2 of 6" in grey.browser_status.text()
+    grey.set_misclassified(np.array([4]), step=400)
+    assert grey.browser_status.text().endswith("1 of 6 test images misclassified at step 400.")
     for _ in range(4):
         qtbot.mouseClick(grey.random_button, Qt.LeftButton)
         assert index_of(grey, x) in (1, 4)

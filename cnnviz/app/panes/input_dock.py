@@ -76,6 +76,8 @@ class InputPane(QWidget):
 
     probe_changed = Signal(object)  # float32 (C, H, W), read-only, ready for the network
     saliency_changed = Signal(object, object)  # (None | "saliency" | "gradcam", class or None)
+    # "Only misclassified" was ticked: the list should be of the weights as they are now.
+    fresh_errors_wanted = Signal()
 
     def __init__(self, parent: QWidget | None = None, *,
                  show_error: Callable[[QWidget, str, str], None] = _show_error,
@@ -90,6 +92,8 @@ class InputPane(QWidget):
         self._test_x: np.ndarray | None = None
         self._test_y: np.ndarray | None = None
         self._misclassified: np.ndarray | None = None
+        self._errors_step: int | None = None  # the step of the evaluation they come from
+        self._errors_source = None  # the array they were read from
         self._index: int | None = None          # the test image last put in the canvas
         self._exact: np.ndarray | None = None   # the probe while the canvas is not drawn on
         self._true_class: int | None = None     # its label, for a test image
@@ -157,6 +161,7 @@ class InputPane(QWidget):
         self.only_wrong.setToolTip("Browse only the test images the network got wrong at its "
                                    "last evaluation on the test set.")
         self.only_wrong.toggled.connect(self._update_browser)
+        self.only_wrong.toggled.connect(lambda on: on and self.fresh_errors_wanted.emit())
         self.browser_status = QLabel()
         self.browser_status.setWordWrap(True)
         nav = QHBoxLayout()
@@ -250,7 +255,7 @@ class InputPane(QWidget):
         self._timer.stop()
         self._channels, self._size, self._digit_like = channels, size, bool(digit_like)
         self._classes = tuple(class_names)
-        self._test_x = self._test_y = self._misclassified = None
+        self._test_x = self._test_y = self._misclassified = self._errors_source = None
         self._index = self._exact = self._true_class = None
         self.canvas.reset(size[0], size[1], self._background_colour(), self._ink_colour())
         self.saliency_heat = None
@@ -285,8 +290,13 @@ class InputPane(QWidget):
         self._index = None
         self._update_browser()
 
-    def set_misclassified(self, indices: np.ndarray | Sequence[int] | None) -> None:
-        """The test images the network got wrong at its last evaluation (None: not known)."""
+    def set_misclassified(self, indices: np.ndarray | Sequence[int] | None,
+                          step: int | None = None) -> None:
+        """The test images the network got wrong at its last evaluation, at training step
+        `step` (None: not known)."""
+        if indices is not None and indices is self._errors_source:
+            return  # the same evaluation's array as before (it comes with every snapshot)
+        self._errors_source, self._errors_step = indices, step
         if indices is None:
             self._misclassified = None
         else:
@@ -464,16 +474,18 @@ class InputPane(QWidget):
         if n == 0:
             text = "No test set loaded."
         elif self.only_wrong.isChecked():
-            text = (f"The network gets all {n} test images right." if count == 0 else
-                    f"{count} of {n} test images misclassified.")
+            text = (f"The network gets all {n} test images right" if count == 0 else
+                    f"{count} of {n} test images misclassified")
+            text += "." if self._errors_step is None else f" at step {self._errors_step}."
         else:
             text = f"{n} test images."
         if self._index is not None and n:
             if self._true_class is not None:
                 name = self._class_name(self._true_class)
-                text = f"Test image {self._index + 1} of {n}; true class: {name}."
+                where = f"Test image {self._index + 1} of {n}; true class: {name}."
             else:
-                text = f"Test image {self._index + 1} of {n}, drawn on."
+                where = f"Test image {self._index + 1} of {n}, drawn on."
+            text = f"{where}\n{text}" if self.only_wrong.isChecked() else where
         self.browser_status.setText(text)
 
     def _class_name(self, k: int) -> str:
