@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox
 from cnnviz.app import last_session
 from cnnviz.app.download_dialog import DatasetDownloads, show_datasets
 from cnnviz.app.panes.arch_editor import ArchitectureEditor
+from cnnviz.app.panes import curve_history
 from cnnviz.app.panes.curves import CurvesPane
 from cnnviz.app.panes.evaluation import EvaluationPane
 from cnnviz.app.panes.input_dock import InputPane
@@ -40,6 +41,13 @@ MOMENTUM_TIPS = {
     True: "Adam keeps its own momentum (moving averages of the gradient and of its square, "
           "betas 0.9 and 0.999), so this setting, SGD's, does not apply.",
 }
+
+
+def _count(value, default: int) -> int:
+    """A step or epoch count from a model file's record (which may come from anywhere)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        return value
+    return default
 
 
 class MainWindow(QMainWindow):
@@ -330,21 +338,30 @@ class MainWindow(QMainWindow):
         self.start_session(Network(spec, seed=0))
         return True
 
-    def start_session(self, network: Network) -> None:
+    def start_session(self, network: Network, record: dict | None = None,
+                      model_name: str | None = None) -> None:
+        """Train `network` from here on; `record` (a model file's training record) continues
+        its step and epoch count and its curves, `model_name` titles the window."""
         self.stop_session()
+        record = record or {}
         augmentation = None
         if self.augment.isChecked():
             digit_like = catalog.info(self.dataset_name).digit_like
             augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
         config = TrainConfig(epochs=None, batch_size=self.batch.value(), lr=self.lr.value(),
                              momentum=self.momentum.value(), optimizer=self.optimizer.currentText(),
-                             augmentation=augmentation)
+                             augmentation=augmentation, start_step=_count(record.get("steps"), 0),
+                             start_epoch=_count(record.get("epochs"), 1))
         self.spec = network.spec
         self.specs_by_version = {0: network.spec}
-        self._saved_step = 0
+        self._saved_step = config.start_step
         self.network_view.set_network(network.summary)
         self.inspector.set_network(network.summary)  # another network: nothing inspected
-        self.curves.reset()
+        history = curve_history.parse(record.get("curves"))
+        if history:
+            self.curves.restore(history)
+        else:
+            self.curves.reset()
         self.evaluation.clear()  # of weights that are gone
         if self._loop_message and self.statusBar().currentMessage() == self._loop_message:
             self.statusBar().clearMessage()  # news of the old session (a divergence) is past
@@ -359,9 +376,16 @@ class MainWindow(QMainWindow):
         self.session.control.set_saliency(*self.input.saliency_choice())
         self.session.start()
         self._show_running(False)
-        # Ends with the app's display name, so Qt does not append it again.
-        self.setWindowTitle(f"{network.spec.get('name') or 'network'} on {self.dataset.name} "
-                            f"— cnnviz")
+        self.model_name = model_name
+        self._network_title = f"{network.spec.get('name') or 'network'} on {self.dataset.name}"
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """The model file's name (once there is one), the network and the dataset. It ends with
+        the app's display name, so Qt does not append it again; [*] is where Qt shows the
+        modified mark (training not saved yet)."""
+        name = f"{self.model_name}[*] · " if self.model_name else ""
+        self.setWindowTitle(f"{name}{self._network_title}{'' if name else '[*]'} — cnnviz")
 
     def stop_session(self) -> None:
         if self.session is not None:
@@ -503,6 +527,7 @@ class MainWindow(QMainWindow):
         self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "
                               f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")
         self._report_requested_test(snap)
+        self.setWindowModified(snap.step > self._saved_step)
         self._show_loop_message(snap)
         if snap.state in PAUSED_STATES and self.session is not None:
             # The control, not the snapshot, says whether training runs: a paused snapshot
@@ -572,7 +597,8 @@ class MainWindow(QMainWindow):
             snap = self.session.latest
             training = {"steps": snap.step, "epochs": snap.epoch, "seed": 0,
                         "hyperparameters": dict(snap.hyperparameters),
-                        "test_accuracy": snap.test_accuracy}
+                        "test_accuracy": snap.test_accuracy,
+                        "curves": curve_history.record(self.curves)}
             try:
                 save_model(path, self.session.network,
                            {"name": self.dataset_name,
@@ -582,6 +608,9 @@ class MainWindow(QMainWindow):
                 self.show_error("Save model", f"Could not save {path}:\n{exc}")
                 return False
             self._saved_step = snap.step
+        self.setWindowModified(False)
+        self.model_name = Path(path).name
+        self._show_title()
         self._remember(path)
         self.statusBar().showMessage(f"Saved {Path(path).name} (the weights of step {snap.step}).",
                                      10000)
@@ -602,7 +631,7 @@ class MainWindow(QMainWindow):
             self.show_error("Open model", f"{path} takes other images than {self.dataset.name}")
             return False
         self.editor.set_spec(model.network.spec)
-        self.start_session(model.network)
+        self.start_session(model.network, model.training, Path(path).name)
         self._remember(path)
         return True
 

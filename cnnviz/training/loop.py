@@ -45,6 +45,8 @@ class TrainConfig:
     checkpoint_every: int = 50          # batches between copies of the last good weights
     edit_warmup: int = 200              # batches over which the rate ramps up after an edit
     idle_timeout: float = 0.5           # seconds a paused loop sleeps between checks
+    start_step: int = 0                 # a reopened model goes on counting from its record
+    start_epoch: int = 1
 
 
 def train(network: Network, dataset: Dataset, control: Control,
@@ -75,6 +77,7 @@ class TrainingRun:
         self.unfinished: tuple[np.ndarray, np.ndarray] | None = None  # a batch cut short
         self.epoch_images, self.epoch_done = 0, False
         self.progress = Progress()
+        self.progress.step, self.progress.epoch = config.start_step, config.start_epoch
         self.pending_eval: str | None = None  # "subset" or "full"
         self.eval_waits = False  # a pause cut the pending evaluation short: it waits for resume
         self.probe: np.ndarray | None = None
@@ -82,11 +85,11 @@ class TrainingRun:
         self.inspection: InspectRequest | None = None  # the cell whose arithmetic to show
         self.message, self.message_shown = "", True
         self.diverged, self.show_soon = False, False
-        self.weights_step = 0  # the step the current weights come from (restores go back)
+        self.weights_step = config.start_step  # where the weights are from (restores go back)
         # The divergence baseline: the smoothed loss of this network's good batches (it starts
         # again after an edit, whose network has a loss of its own).
         self.usual_loss = Ema()
-        self.checkpoint = Checkpoint(network, self.optimizer, 0)
+        self.checkpoint = Checkpoint(network, self.optimizer, config.start_step)
         self.checkpoint_due = False  # propose the weights before the next batch
         self.steps_since_edit = config.edit_warmup  # no warm-up at the start
         self.pacer = Pacer(config.snapshot_every, config.snapshot_seconds, config.max_snapshot_hz)

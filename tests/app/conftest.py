@@ -1,6 +1,6 @@
 """GUI tests run offscreen; a test that leaves a thread running fails (as napari's conftest).
 Shared by the GUI tests: the `window` fixture (the main window, errors collected in
-window.errors) and `train_until` (a fixture giving the helper that trains the window's network
+window.errors, "save first?" questions in window.unsaved_questions, answered Discard) and `train_until` (a fixture giving the helper that trains the window's network
 to a step)."""
 import os
 import threading
@@ -26,10 +26,12 @@ def window(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
 
     from cnnviz.app.main_window import MainWindow
-    errors = []
+    errors, asked = [], []
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = MainWindow(settings=settings, show_error=lambda title, text: errors.append((title, text)))
-    win.errors = errors
+    # No modal dialog may open in a test: "save the trained network?" answers Discard.
+    win = MainWindow(settings=settings, show_error=lambda title, text: errors.append((title, text)),
+                     ask_unsaved=lambda text: (asked.append(text), "discard")[1])
+    win.errors, win.unsaved_questions = errors, asked
     qtbot.addWidget(win)
     win.resize(1400, 850)
     win.show()

@@ -98,7 +98,8 @@ def served(tmp_path, monkeypatch):
 def window(qtbot, tmp_path, served):
     errors = []
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    win = MainWindow(settings=settings, show_error=lambda title, text: errors.append((title, text)))
+    win = MainWindow(settings=settings, show_error=lambda title, text: errors.append((title, text)),
+                     ask_unsaved=lambda text: "discard")  # no modal "save first?" in a test
     win.errors = errors
     win.asked = []
     win.downloads.ask = lambda info, folder: win.asked.append((info.name, folder)) or True

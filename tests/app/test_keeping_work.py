@@ -108,3 +108,60 @@ def test_choosing_adam_suggests_its_rate_and_greys_momentum(qtbot, window):
     window.optimizer.setCurrentText("sgd")
     window._optimizer_chosen()
     assert window.lr.value() == 0.02 and window.momentum.isEnabled()
+
+
+def test_a_reopened_model_goes_on_from_its_step_with_its_curves(qtbot, window, train_until,
+                                                                 tmp_path):
+    train_until(qtbot, window, 30)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window.session.latest.state == "paused", timeout=10000)
+    window.evaluate_action.trigger()
+    qtbot.waitUntil(lambda: window.session.latest.test_accuracy is not None, timeout=30000)
+    saved = window.session.latest
+    points = window.curves.point_count()
+    path = tmp_path / "run.cnnviz"
+    assert window.save_model(str(path))
+    assert window.windowTitle() == "run.cnnviz[*] · shapes-small on Shapes — cnnviz"
+    assert not window.isWindowModified()
+    window.reset()  # new weights, step 0, empty curves
+    qtbot.waitUntil(lambda: window.session.latest is not None and
+                    window.session.latest.step == 0, timeout=10000)
+    assert window.curves.point_count() == 0
+    assert window.open_model(str(path))
+    qtbot.waitUntil(lambda: window.session.latest is not None, timeout=10000)
+    latest = window.session.latest
+    assert latest.step == saved.step and latest.epoch == saved.epoch
+    assert window.curves.point_count() == points
+    tests_x, tests_y = window.curves.test_acc.views()
+    assert tests_x[-1] == saved.evaluation_step
+    assert tests_y[-1] == 100 * saved.test_accuracy
+    assert window.windowTitle() == "run.cnnviz[*] · shapes-small on Shapes — cnnviz"
+    assert not window.isWindowModified()
+    window.step_action.trigger()  # one more batch: unsaved, and the curves go on from there
+    qtbot.waitUntil(lambda: window.session.latest.step == saved.step + 1, timeout=10000)
+    assert window.isWindowModified()
+    steps, _ = window.curves.raw.views()
+    assert steps[-1] == saved.step + 1
+
+
+def test_curve_history_is_bounded_and_a_bad_one_is_ignored():
+    import numpy as np
+
+    from cnnviz.app.panes import curve_history
+    from cnnviz.app.panes.curves import GrowingSeries
+
+    class Pane:
+        raw, smooth, test_loss, test_acc = (GrowingSeries() for _ in range(4))
+    for step in range(1, 100_001):
+        Pane.raw.append(step, 1.0 / step)
+        Pane.smooth.append(step, 2.0 / step)
+    Pane.test_acc.append(200, 55.0)
+    history = curve_history.record(Pane)
+    assert len(history["batch"]) == curve_history.LIMIT
+    assert history["batch"][0] == [1.0, 1.0, 2.0] and history["batch"][-1][0] == 100_000
+    assert history["test"] == [[200.0, None, 55.0]]
+    parsed = curve_history.parse(history)
+    assert parsed["test"][0][0] == 200.0 and np.isnan(parsed["test"][0][1])
+    for bad in ("curves", {"batch": [[1, "a", 2]]}, {"batch": [[1, 2]]}, {"test": [[None, 1, 2]]},
+                {"batch": [[1, 2, 3]] * (curve_history.LIMIT + 1)}, {"batch": [[1, True, 2]]}):
+        assert curve_history.parse(bad) is None

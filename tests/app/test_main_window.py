@@ -84,8 +84,12 @@ def test_architecture_edit_during_training_keeps_unchanged_weights(qtbot, window
 def test_save_export_and_reload_give_the_same_predictions(qtbot, window, tmp_path, qapp,
                                                           train_until):
     train_until(qtbot, window, 20)
-    assert window.save_model(str(tmp_path / "m.cnnviz"))
+    window.train_action.trigger()  # Save pauses training only while it saved: pause now
+    qtbot.waitUntil(lambda: window.session.latest.state == "paused", timeout=10000)
+    step = window.session.latest.step
+    assert window.save_model(str(tmp_path / "m.cnnviz"))  # the weights of this step
     assert window.export("onnx", str(tmp_path / "m.onnx"))
+    assert window.session.control.paused and window.session.latest.step == step
     images = window.dataset.test_x[:16]
     before = window.session.network.forward(images)  # paused: safe to read here
     settings = QSettings(str(tmp_path / "other.ini"), QSettings.IniFormat)

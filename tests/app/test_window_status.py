@@ -43,9 +43,9 @@ def test_the_network_view_opens_at_its_input_column(qtbot, window):
 
 def test_the_title_names_the_network_and_the_dataset(qtbot, window):
     from cnnviz.architectures import load_architecture
-    assert window.windowTitle() == "shapes-small on Shapes — cnnviz"
+    assert window.windowTitle() == "shapes-small on Shapes[*] — cnnviz"
     assert window.set_architecture(load_architecture("tinyvgg"))
-    assert window.windowTitle() == "tinyvgg on Shapes — cnnviz"
+    assert window.windowTitle() == "tinyvgg on Shapes[*] — cnnviz"
 
 
 def test_a_divergence_message_stays_while_paused_and_clears_when_training_goes_on(

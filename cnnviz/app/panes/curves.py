@@ -324,6 +324,23 @@ class CurvesPane(QWidget):
         self.redraw()
         self.loss_plot.enableAutoRange()
 
+    def restore(self, history: dict[str, list[tuple]]) -> None:
+        """Show the points of a saved run (curve_history.parse): a reopened model's curves."""
+        self.reset()
+        for step, loss, smoothed in history.get("batch", []):
+            self.raw.append(step, loss)
+            if math.isfinite(smoothed):
+                self.smooth.append(step, smoothed)
+            self._last_step = int(step)
+        for step, loss, accuracy in history.get("test", []):
+            if math.isfinite(loss):
+                self.test_loss.append(step, loss)
+            self.test_acc.append(step, accuracy)
+            self._last_eval_step = int(step)
+        self._tests_changed = True
+        self.redraw()
+        self.loss_plot.enableAutoRange()
+
     def add_snapshot(self, snapshot) -> None:
         """Add what is new in `snapshot`: a loss point per new step, a test point per new
         evaluation, a marker when the learning rate changed. Drawing happens soon after."""
