@@ -206,12 +206,25 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
         menu.addSeparator()
         self._action(menu, "Quit", self.close, "Ctrl+Q")
+        edit = self.menuBar().addMenu("&Edit")
+        self._action(edit, "Undo architecture edit", self._undo_edit, "Ctrl+Z")
+        redo = self._action(edit, "Redo architecture edit", self._redo_edit)
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self._action(edit, "Remove conv block", self.editor.remove_block)
         view = self.menuBar().addMenu("&View")
         self._action(view, "Clear canvas", self.input.clear, "Ctrl+L")
         self._action(view, "Reset layout", lambda: arrange(self, self.docks))
         view.addSeparator()
         for dock in self.findChildren(QDockWidget):  # show or hide each pane
             view.addAction(dock.toggleViewAction())
+
+    def _undo_edit(self) -> None:
+        if not self.editor.undo():
+            self.statusBar().showMessage("No architecture edit to undo.", 5000)
+
+    def _redo_edit(self) -> None:
+        if not self.editor.redo():
+            self.statusBar().showMessage("No architecture edit to redo.", 5000)
 
     @staticmethod
     def _label_for(text: str, widget: QWidget) -> QLabel:

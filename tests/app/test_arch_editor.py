@@ -342,3 +342,54 @@ def test_an_invalid_spec_keeps_the_rf_of_the_layers_before_the_error(editor):
     editor.form.field_widget("size").setValue(9)  # the pool is now the bad layer
     assert not editor.is_valid() and editor.error_layer() == 2
     assert rf_column(editor) == ["3 / 1", "3 / 1", "", "", ""]
+
+
+def test_undo_and_redo_take_edits_back_and_forth(editor, qtbot):
+    original = load_architecture("lenet5")
+    editor.set_spec(original)
+    assert not editor.undo()  # nothing yet
+    start = editor.spec()
+    editor.select_layer(0)
+    editor.add_layer("relu")
+    added = editor.spec()
+    editor.select_layer(0)
+    for value in (1, 12):  # typing "12": two field edits, one undo step
+        editor.form.field_widget("filters").setValue(value)
+    assert editor.spec()["layers"][0]["filters"] == 12
+    with qtbot.waitSignal(editor.spec_changed) as blocker:
+        assert editor.undo()
+    assert blocker.args[0] == added
+    assert editor.undo() and editor.spec() == start
+    assert not editor.undo()
+    assert editor.redo() and editor.spec() == added
+    assert editor.redo() and editor.spec()["layers"][0]["filters"] == 12
+    assert not editor.redo()
+    editor.undo()
+    editor.select_layer(3)
+    editor.remove_layer()  # a new edit: nothing left to redo
+    assert not editor.redo()
+    editor.set_spec(original)  # another architecture: its history starts empty
+    assert not editor.undo()
+
+
+def test_remove_block_takes_a_conv_its_activation_and_its_pool(editor):
+    editor.set_spec(load_architecture("lenet5"))  # conv, relu, maxpool, conv, relu, maxpool, ...
+    before = editor.spec()
+    editor.select_layer(4)  # the relu of the second block
+    assert editor.remove_block_button.isEnabled()
+    editor.remove_block()
+    after = editor.spec()
+    assert after["layers"] == before["layers"][:3] + before["layers"][6:]
+    assert editor.undo() and editor.spec() == before
+    editor.select_layer(len(before["layers"]) - 1)  # the last dense layer: in no block
+    assert not editor.remove_block_button.isEnabled()
+
+
+def test_conv_block_bounds():
+    from cnnviz.app.panes.edit_history import conv_block
+    layers = [{"type": t} for t in ("conv", "relu", "batchnorm", "maxpool", "conv", "relu",
+                                    "conv", "tanh", "avgpool", "flatten", "dense")]
+    assert conv_block(layers, 0) == range(0, 4) and conv_block(layers, 3) == range(0, 4)
+    assert conv_block(layers, 5) == range(4, 6)  # no pool: the block ends at the next conv
+    assert conv_block(layers, 8) == range(6, 9)
+    assert conv_block(layers, 9) is None and conv_block(layers, 10) is None

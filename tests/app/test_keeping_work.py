@@ -165,3 +165,17 @@ def test_curve_history_is_bounded_and_a_bad_one_is_ignored():
     for bad in ("curves", {"batch": [[1, "a", 2]]}, {"batch": [[1, 2]]}, {"test": [[None, 1, 2]]},
                 {"batch": [[1, 2, 3]] * (curve_history.LIMIT + 1)}, {"batch": [[1, True, 2]]}):
         assert curve_history.parse(bad) is None
+
+
+def test_ctrl_z_undoes_an_architecture_edit_in_the_window(qtbot, window):
+    before = window.editor.spec()
+    window.editor.select_layer(0)
+    window.editor.add_layer("conv")
+    assert len(window.editor.spec()["layers"]) == len(before["layers"]) + 1
+    window.activateWindow()
+    window.network_view.canvas.setFocus()
+    QTest.keySequence(window.network_view.canvas, "Ctrl+Z")
+    assert window.editor.spec() == before
+    assert window.spec["layers"] == before["layers"]  # and the worker was told
+    QTest.keySequence(window.network_view.canvas, "Ctrl+Shift+Z")
+    assert len(window.editor.spec()["layers"]) == len(before["layers"]) + 1

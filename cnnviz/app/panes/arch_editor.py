@@ -26,6 +26,7 @@ from cnnviz.engine import spec as specs
 from cnnviz.engine.receptive import Field, receptive_fields
 from cnnviz.engine.spec import LAYER_TYPES, LayerInfo, SpecError, Summary, describe
 
+from .edit_history import EditHistory, conv_block
 from .layer_form import ERROR_COLOUR, LAYER_HELP, LayerForm, layer_title
 
 COLUMNS = ("#", "layer", "output", "RF", "params", "MACs")
@@ -151,6 +152,10 @@ class ArchitectureEditor(QWidget):
         self.duplicate_button.setToolTip("Insert a copy of the selected layer after it.")
         self.remove_button = QPushButton("Remove", self)
         self.remove_button.setToolTip("Remove the selected layer (Delete key).")
+        self.remove_block_button = QPushButton("Remove block", self)
+        self.remove_block_button.setToolTip(
+            "Remove the whole conv block the selected layer is in: the conv, its activation "
+            "(and batch norm or dropout) and the pool that ends it (Shift+Delete).")
         self.up_button = QPushButton("\u2191", self)
         self.up_button.setToolTip("Move the selected layer one place earlier.")
         self.down_button = QPushButton("\u2193", self)
@@ -159,12 +164,13 @@ class ArchitectureEditor(QWidget):
             button.setFixedWidth(button.fontMetrics().horizontalAdvance("\u2193") + 24)
         self.duplicate_button.clicked.connect(self.duplicate_layer)
         self.remove_button.clicked.connect(self.remove_layer)
+        self.remove_block_button.clicked.connect(self.remove_block)
         self.up_button.clicked.connect(lambda: self.move_layer(-1))
         self.down_button.clicked.connect(lambda: self.move_layer(+1))
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.add_button, self.duplicate_button, self.remove_button,
-                       self.up_button, self.down_button):
+                       self.remove_block_button, self.up_button, self.down_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
@@ -191,6 +197,9 @@ class ArchitectureEditor(QWidget):
         self.tree.currentItemChanged.connect(self._selection_changed)
         QShortcut(QKeySequence.StandardKey.Delete, self.tree, self.remove_layer,
                   context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence("Shift+Delete"), self.tree, self.remove_block,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.history = EditHistory()  # undo and redo of the edits made here
 
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
@@ -233,8 +242,24 @@ class ArchitectureEditor(QWidget):
             spec["layers"] = list(layers) if isinstance(layers, tuple) else []
         keep = self.current_index()
         self._spec = spec
+        self.history.clear()  # another architecture: the edits of the last one do not apply
         self._refresh(rebuild=True, select=keep if keep is not None else 0)
         self._emit()
+
+    def undo(self) -> bool:
+        """Take the last edit back; False when there is none."""
+        return self._restore(self.history.undo(self._spec, self.current_index()))
+
+    def redo(self) -> bool:
+        return self._restore(self.history.redo(self._spec, self.current_index()))
+
+    def _restore(self, state) -> bool:
+        if state is None or self._spec is None:
+            return False
+        self._spec = state[0]
+        self._refresh(rebuild=True, select=state[1] if state[1] is not None else 0)
+        self._emit()
+        return True
 
     def spec(self) -> dict | None:
         """The current spec (a deep copy), valid or not; None before set_spec."""
@@ -309,9 +334,13 @@ class ArchitectureEditor(QWidget):
     def _layers(self) -> list:
         return self._spec["layers"] if self._spec is not None else []
 
+    def _record(self, field: tuple | None = None) -> None:
+        self.history.record(self._spec, self.current_index(), field)
+
     def add_layer(self, kind: str) -> None:
         if self._spec is None:
             return
+        self._record()
         current = self.current_index()
         at = len(self._layers()) if current is None else current + 1
         self._layers().insert(at, copy.deepcopy(NEW_LAYER.get(kind, {"type": kind})))
@@ -321,13 +350,25 @@ class ArchitectureEditor(QWidget):
         index = self.current_index()
         if index is None:
             return
+        self._record()
         del self._layers()[index]
         self._structure_changed(min(index, len(self._layers()) - 1))
+
+    def remove_block(self) -> None:
+        """Remove the conv block of the selected layer in one edit (one undo brings it back)."""
+        index = self.current_index()
+        block = None if index is None else conv_block(self._layers(), index)
+        if block is None:
+            return
+        self._record()
+        del self._layers()[block.start:block.stop]
+        self._structure_changed(min(block.start, len(self._layers()) - 1))
 
     def duplicate_layer(self) -> None:
         index = self.current_index()
         if index is None:
             return
+        self._record()
         self._layers().insert(index + 1, copy.deepcopy(self._layers()[index]))
         self._structure_changed(index + 1)
 
@@ -336,6 +377,7 @@ class ArchitectureEditor(QWidget):
         layers = self._layers()
         if index is None or not 0 <= index + step < len(layers):
             return
+        self._record()
         layers[index], layers[index + step] = layers[index + step], layers[index]
         self._structure_changed(index + step)
 
@@ -350,6 +392,7 @@ class ArchitectureEditor(QWidget):
         raw = self._layers()[index]
         if not isinstance(raw, dict) or (name in raw and raw[name] == value):
             return
+        self._record(field=(index, name))
         raw[name] = value
         self._refresh(rebuild=False)
         self._emit()
@@ -468,6 +511,7 @@ class ArchitectureEditor(QWidget):
         self.add_button.setEnabled(self._spec is not None)
         self.duplicate_button.setEnabled(has)
         self.remove_button.setEnabled(has)
+        self.remove_block_button.setEnabled(has and conv_block(layers, index) is not None)
         self.up_button.setEnabled(has and index > 0)
         self.down_button.setEnabled(has and index < len(layers) - 1)
 
