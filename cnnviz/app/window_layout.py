@@ -16,6 +16,8 @@ DOCK_MINIMUM = QSize(180, 120)
 # Screens whose available height is below this get the compact arrangement: the Evaluation
 # dock joins the Curves and Inspector tabs, so the bottom row is one short strip.
 COMPACT_HEIGHT = 860
+EVALUATION_WIDTH = 480  # the confusion matrix of ten classes with their names, at the least
+INSPECTOR_WIDTH = 1000  # a conv cell's page: three grids, the receptive field and Play
 
 
 class PaneScroll(QScrollArea):
@@ -92,11 +94,11 @@ def arrange(window: QMainWindow, docks: Docks) -> None:
     else:
         window.splitDockWidget(docks.curves, docks.evaluation, Qt.Horizontal)
         window.tabifyDockWidget(docks.curves, docks.inspector)
-        # The curves and the inspector get the wider share (the inspector's grids of numbers);
-        # the confusion matrix keeps its whole height.
-        width = window.width()
-        window.resizeDocks([docks.curves, docks.evaluation], [width * 3 // 5, width * 2 // 5],
-                           Qt.Horizontal)
+        # The curves and the inspector get the wider share: all of the inspector's grids of
+        # numbers if the confusion matrix keeps a usable width beside them.
+        row = window.width() - docks.input.widget().natural_width()
+        wide = max(row * 3 // 5, min(INSPECTOR_WIDTH, row - EVALUATION_WIDTH))
+        window.resizeDocks([docks.curves, docks.evaluation], [wide, row - wide], Qt.Horizontal)
     docks.curves.raise_()
     sides = [docks.architecture, docks.input]
     window.resizeDocks(sides, [dock.widget().natural_width() for dock in sides], Qt.Horizontal)
