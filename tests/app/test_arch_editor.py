@@ -376,13 +376,13 @@ def test_remove_block_takes_a_conv_its_activation_and_its_pool(editor):
     editor.set_spec(load_architecture("lenet5"))  # conv, relu, maxpool, conv, relu, maxpool, ...
     before = editor.spec()
     editor.select_layer(4)  # the relu of the second block
-    assert editor.remove_block_button.isEnabled()
+    assert editor.remove_block_action.isEnabled()
     editor.remove_block()
     after = editor.spec()
     assert after["layers"] == before["layers"][:3] + before["layers"][6:]
     assert editor.undo() and editor.spec() == before
     editor.select_layer(len(before["layers"]) - 1)  # the last dense layer: in no block
-    assert not editor.remove_block_button.isEnabled()
+    assert not editor.remove_block_action.isEnabled()
 
 
 def test_conv_block_bounds():

@@ -150,12 +150,22 @@ class ArchitectureEditor(QWidget):
         self.add_button.setMenu(menu)
         self.duplicate_button = QPushButton("Duplicate", self)
         self.duplicate_button.setToolTip("Insert a copy of the selected layer after it.")
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setToolTip("Remove the selected layer (Delete key).")
-        self.remove_block_button = QPushButton("Remove block", self)
-        self.remove_block_button.setToolTip(
+        # Remove, with the whole conv block on its menu (the arrow): one more button would
+        # widen the pane past its column.
+        self.remove_button = QToolButton(self)
+        self.remove_button.setText("Remove")
+        self.remove_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.remove_button.setToolTip("Remove the selected layer (Delete key); the arrow offers "
+                                      "the whole conv block.")
+        remove_menu = QMenu(self.remove_button)
+        remove_menu.setToolTipsVisible(True)
+        remove_menu.addAction("Remove layer", self.remove_layer).setToolTip(
+            "Remove the selected layer (Delete key).")
+        self.remove_block_action = remove_menu.addAction("Remove conv block", self.remove_block)
+        self.remove_block_action.setToolTip(
             "Remove the whole conv block the selected layer is in: the conv, its activation "
             "(and batch norm or dropout) and the pool that ends it (Shift+Delete).")
+        self.remove_button.setMenu(remove_menu)
         self.up_button = QPushButton("\u2191", self)
         self.up_button.setToolTip("Move the selected layer one place earlier.")
         self.down_button = QPushButton("\u2193", self)
@@ -164,13 +174,12 @@ class ArchitectureEditor(QWidget):
             button.setFixedWidth(button.fontMetrics().horizontalAdvance("\u2193") + 24)
         self.duplicate_button.clicked.connect(self.duplicate_layer)
         self.remove_button.clicked.connect(self.remove_layer)
-        self.remove_block_button.clicked.connect(self.remove_block)
         self.up_button.clicked.connect(lambda: self.move_layer(-1))
         self.down_button.clicked.connect(lambda: self.move_layer(+1))
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.add_button, self.duplicate_button, self.remove_button,
-                       self.remove_block_button, self.up_button, self.down_button):
+                       self.up_button, self.down_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
@@ -511,7 +520,7 @@ class ArchitectureEditor(QWidget):
         self.add_button.setEnabled(self._spec is not None)
         self.duplicate_button.setEnabled(has)
         self.remove_button.setEnabled(has)
-        self.remove_block_button.setEnabled(has and conv_block(layers, index) is not None)
+        self.remove_block_action.setEnabled(has and conv_block(layers, index) is not None)
         self.up_button.setEnabled(has and index > 0)
         self.down_button.setEnabled(has and index < len(layers) - 1)
 
