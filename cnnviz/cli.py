@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--augment", action="store_true",
                        help="random shifts, rotations, scaling, flips (not for digits) and noise")
     train.add_argument("--out", metavar="MODEL.cnnviz", help="save the trained model here")
+    train.add_argument("--health", metavar="PATH.csv",
+                       help="write per layer and logged step: weight and gradient norms, the "
+                            "update ratio, dead and saturated fractions")
     train.set_defaults(run=commands.train)
 
     evaluate = sub.add_parser("eval", help="a model's test accuracy and confusion matrix")

@@ -89,9 +89,13 @@ def train(args) -> int:
     from cnnviz.engine.network import Network
     from cnnviz.engine.optim import OPTIMIZERS
     from cnnviz.training.evaluation import evaluate
+    from cnnviz.training import health
     from cnnviz.training.fit import Diverged, train_epochs
 
     start = time.perf_counter()
+    if args.health and not Path(args.health).resolve().parent.is_dir():  # say so before training
+        raise DataError(f"--health {args.health}: there is no folder "
+                        f"{Path(args.health).resolve().parent}")
     arch = load_architecture(args.arch)
     data = load_dataset(args.dataset, args, arch["input"])
     if args.train_limit and len(data.train_x) > args.train_limit:
@@ -109,9 +113,13 @@ def train(args) -> int:
     bar = TrainingBar(args.epochs)
     progress = {"steps": 0, "epochs": 0}
 
+    health_rows = []  # --health: written once training ends, however it ends
+
     def on_progress(p):
         progress["steps"] = p.step
         bar.show(p)
+        if args.health:  # right after the step: the layers still hold its batch
+            health_rows.extend(health.csv_rows(health.measure(network, optimizer.lr), p.step))
 
     def on_epoch_end(epoch):
         progress["epochs"] = epoch
@@ -128,11 +136,18 @@ def train(args) -> int:
                      augmentation=augmentation, report_every=5)
     except KeyboardInterrupt:  # stop cleanly: evaluate and save what was learned so far
         bar.line(f"stopped by the user at step {progress['steps']}")
-    except Diverged as exc:  # the weights are ruined: nothing worth saving
+    except Diverged as exc:  # the weights are ruined: nothing worth saving but the health log
         if bar.tty:
             print()  # end the progress bar's line
-        print(f"cnnviz: training diverged: {exc}. Nothing was saved.", file=sys.stderr)
+        saved = "Nothing was saved."
+        if args.health:
+            write_health(args.health, health_rows)
+            saved = f"Only the health figures were saved, to {args.health}."
+        print(f"cnnviz: training diverged: {exc}. {saved}", file=sys.stderr)
         return 1
+    if args.health:
+        write_health(args.health, health_rows)
+        print(f"wrote the health figures of {len(health_rows):,} layer-steps to {args.health}")
     final = evaluate(network, data.test_x, data.test_y)
     if args.out:
         from cnnviz.training.modelfile import save_model
@@ -285,3 +300,18 @@ def bench(args) -> int:
         print(f"batch {benchmark.BATCH}, SGD with momentum; 1-image forward keeps every layer's output")
         print(benchmark.report(results))
     return 0
+
+
+def write_health(path: str, rows: list[list]) -> None:
+    """The --health CSV, atomically (a crash or a full disk leaves no half-written file)."""
+    import csv
+    import io
+
+    from cnnviz.training.export import atomic_write
+    from cnnviz.training.health import CSV_HEADER
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(rows)
+    with atomic_write(path) as out:
+        out.write(text.getvalue().encode())

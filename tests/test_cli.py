@@ -142,3 +142,34 @@ def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdout.fileno", lambda: 1, raising=False)
     assert main(["archs"]) == 141
     assert capsys.readouterr().err == "" and redirected == [1]
+
+
+def test_train_health_writes_a_row_per_layer_and_logged_step(tmp_path, capsys):
+    import csv
+
+    from cnnviz.training.health import CSV_HEADER
+    path = tmp_path / "health.csv"
+    assert main(["train", "--epochs", "1", "--train-limit", "256", "--batch-size", "32",
+                 "--health", str(path)]) == 0
+    rows = list(csv.reader(path.open()))
+    assert tuple(rows[0]) == CSV_HEADER
+    network = validate(load_architecture("shapes-small"))
+    measured = [i for i, layer in enumerate(network.layers)
+                if layer.type in ("conv", "dense", "relu")]
+    steps = sorted({int(r[2]) for r in rows[1:]})
+    assert steps == [5, 8]  # every 5 steps and the epoch's last (256 / 32 = 8 steps)
+    for step in steps:
+        at = [r for r in rows[1:] if int(r[2]) == step]
+        assert [int(r[0]) for r in at] == measured
+        for r in at:
+            if r[1] == "relu":
+                assert r[3:6] == ["", "", ""] and 0.0 <= float(r[6]) <= 1.0
+            else:
+                assert all(float(v) > 0 for v in r[3:6]) and r[6:] == ["", ""]
+    assert f"to {path}" in capsys.readouterr().out
+
+
+def test_train_health_in_a_missing_folder_is_refused_before_training(tmp_path, capsys):
+    assert main(["train", "--epochs", "1", "--health", str(tmp_path / "no" / "h.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cnnviz: --health ") and "there is no folder" in err

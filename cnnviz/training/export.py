@@ -25,7 +25,7 @@ MIN_OPSET = 13
 
 
 @contextmanager
-def _atomic(path: str | os.PathLike):
+def atomic_write(path: str | os.PathLike):
     """A binary file object to write; it replaces `path` only if the block finishes."""
     path = Path(path)
     # open(..., "xb") rather than mkstemp: the file gets the user's usual permissions (mkstemp's
@@ -138,7 +138,7 @@ def export_onnx(network: Network, path: str | os.PathLike, opset: int | None = N
     helper.set_model_props(model, {"classes": json.dumps(list(network.classes)),
                                    "cnnviz_spec": _spec_json(network)})
     onnx.checker.check_model(model, full_check=True)  # also runs strict shape inference
-    with _atomic(path) as out:
+    with atomic_write(path) as out:
         out.write(model.SerializeToString())
 
 
@@ -213,7 +213,7 @@ def export_safetensors(network: Network, path: str | os.PathLike) -> None:
             # PyTorch's BatchNorm has this buffer too (it only matters for momentum=None).
             tensors[f"{j}.num_batches_tracked"] = np.zeros((), np.int64)
     metadata = {"classes": json.dumps(list(network.classes)), "cnnviz_spec": _spec_json(network)}
-    with _atomic(path) as out:
+    with atomic_write(path) as out:
         out.write(save(tensors, metadata=metadata))
 
 
@@ -231,5 +231,5 @@ def export_npz(network: Network, path: str | os.PathLike) -> None:
               for i, layer in enumerate(network.layers) for name, value in _state(layer).items()}
     arrays["classes"] = np.array(network.classes, dtype=str)
     arrays["cnnviz_spec"] = np.array(_spec_json(network), dtype=str)
-    with _atomic(path) as out:
+    with atomic_write(path) as out:
         np.savez(out, **arrays)  # a file object: savez adds no ".npz" to the name

@@ -4,6 +4,8 @@ between batches, so the loop runs the same under plain pytest as on the app's wo
 from __future__ import annotations
 
 import copy
+import math
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
@@ -17,6 +19,7 @@ from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
+from cnnviz.training import health
 from cnnviz.training.control import Changes, Control, make_optimizer
 from cnnviz.training.rebuild import edit_report, mismatch, rebuild, spec_problem
 from cnnviz.training.recovery import (Checkpoint, divergence_message, loss_problem,
@@ -44,6 +47,7 @@ class TrainConfig:
     eval_chunk: int = EVAL_CHUNK        # images per forward pass while evaluating
     checkpoint_every: int = 50          # batches between copies of the last good weights
     edit_warmup: int = 200              # batches over which the rate ramps up after an edit
+    health_seconds: float = 0.25        # the network's health is measured at most this often
     idle_timeout: float = 0.5           # seconds a paused loop sleeps between checks
     start_step: int = 0                 # a reopened model goes on counting from its record
     start_epoch: int = 1
@@ -92,6 +96,10 @@ class TrainingRun:
         self.checkpoint = Checkpoint(network, self.optimizer, config.start_step)
         self.checkpoint_due = False  # propose the weights before the next batch
         self.steps_since_edit = config.edit_warmup  # no warm-up at the start
+        # The network's health after the last good batch: measured when a snapshot goes out,
+        # before the probe's forward pass overwrites what the activation layers kept.
+        self.health, self.health_step, self.health_due = (), None, False
+        self.health_time = -math.inf
         self.pacer = Pacer(config.snapshot_every, config.snapshot_seconds, config.max_snapshot_hz)
 
     @cached_property
@@ -171,6 +179,7 @@ class TrainingRun:
             self._restore(problem)
             return False
         self.diverged, self.weights_step = False, progress.step
+        self.health_due = True
         self.steps_since_edit += 1
         if self.message_shown:
             self.message = ""  # a message stays while paused, until training goes on
@@ -280,6 +289,7 @@ class TrainingRun:
         # they push the layers that stayed on in directions that no longer go downhill.
         self.optimizer.state = {}
         self.usual_loss, self.steps_since_edit = Ema(), 0
+        self.health, self.health_step, self.health_due = (), None, False  # of the old network
         self.checkpoint = Checkpoint(self.network, self.optimizer, self.weights_step)
         self.checkpoint_due = False
         warmup = (f"; the learning rate ramps up over the next {self.config.edit_warmup} steps"
@@ -289,6 +299,7 @@ class TrainingRun:
     # ---- evaluation and snapshots -------------------------------------------------------------
 
     def _evaluate(self) -> None:
+        self._measure_health(force=True)  # while the layers still hold the training batch
         kind, self.pending_eval = self.pending_eval, None
         index, x, y = (self.subset if kind == "subset" else
                        (None, self.dataset.test_x, self.dataset.test_y))
@@ -310,9 +321,22 @@ class TrainingRun:
                                                    result.confusion, wrong, predicted))
         self.show_soon = True
 
+    def _measure_health(self, force: bool = False) -> None:
+        """Before a forward pass overwrites what the last batch left in the layers: at most every
+        config.health_seconds (it costs up to 7% of a batch, fashion-2conv, and the health
+        curves need only a few points a second) unless `force`; otherwise this batch's figures
+        are skipped."""
+        now = time.perf_counter()
+        if self.health_due and (force or now - self.health_time >= self.config.health_seconds):
+            self.health = health.measure(self.network, self.optimizer.lr)
+            self.health_step, self.health_time = self.progress.step, now
+        self.health_due = False
+
     def _snapshot(self, state: str) -> Snapshot:
+        self._measure_health()
         snapshot = self.progress.snapshot(self.network, self.probe, self.hyper, state,
-                                          self.message, self.saliency, self.inspection)
+                                          self.message, self.saliency, self.inspection,
+                                          self.health, self.health_step)
         self.message_shown, self.show_soon = True, False
         self.pacer.sent()
         return snapshot

@@ -78,6 +78,10 @@ class Snapshot:
     saliency_class: int | None = None
     inspection: object | None = None
     predictions: np.ndarray | None = None  # per test image, the latest evaluation's class or -1
+    # training/health.py's LayerHealth per layer, measured after the training batch of step
+    # health_step (the latest measured; () before the first batch).
+    health: tuple = ()
+    health_step: int | None = None
 
     def __post_init__(self):
         if self.state not in STATES:
@@ -225,7 +229,8 @@ class Progress:
 
     def snapshot(self, network: Network, probe: np.ndarray | None, hyperparameters: dict,
                  state: str, message: str, saliency: tuple[str | None, int | None] = (None, None),
-                 inspection: InspectRequest | None = None) -> Snapshot:
+                 inspection: InspectRequest | None = None, health: tuple = (),
+                 health_step: int | None = None) -> Snapshot:
         """A snapshot of now; saliency is the (mode, class) and inspection the request to answer
         for the probe."""
         now = time.perf_counter()
@@ -250,4 +255,4 @@ class Progress:
             evaluated_images=0 if ev is None else ev.images,
             network_version=self.network_version, saliency=view.saliency,
             saliency_mode=saliency[0], saliency_class=view.saliency_class,
-            inspection=view.inspection)
+            inspection=view.inspection, health=health, health_step=health_step)

@@ -1,0 +1,132 @@
+"""How well a network is learning, measured from the training step just taken: per layer, the
+size of the weights and of their gradients, the update-to-weight ratio, and how many units of
+each activation are dead (ReLU) or saturated (tanh, sigmoid).
+
+Read right after a training batch: the gradients are that batch's (the optimizer's own), and each
+activation layer still holds that batch's input or output. A later forward pass (the probe, an
+evaluation) overwrites them, so measure before it."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnviz.engine.network import Network
+
+# tanh beyond ±0.99 (sigmoid beyond 0.005 or 0.995): the slope is under 2% of its peak, so
+# almost no gradient passes.
+SATURATED_TANH = 0.99
+SATURATED_SIGMOID = 0.005
+
+
+@dataclass(frozen=True)
+class LayerHealth:
+    layer: int
+    kind: str
+    weight_norm: float | None = None     # ||W|| (Frobenius), layers with weights
+    grad_norm: float | None = None       # ||dL/dW|| of the last batch
+    update_ratio: float | None = None    # lr * ||dL/dW|| / ||W||: healthy around 1e-3
+    dead_fraction: float | None = None   # ReLU: units at zero for every image of the batch
+    saturated_fraction: float | None = None  # tanh / sigmoid: outputs in the flat tails
+
+
+def _norm(a: np.ndarray) -> float:
+    flat = a.reshape(-1)
+    return float(math.sqrt(np.dot(flat, flat)))  # BLAS: one pass, no temporary
+
+
+def dead_fraction(x: np.ndarray) -> float:
+    """The share of units (positions of a (N, ...) batch) whose input to a ReLU was not positive
+    for any of the N images: such a unit passes no gradient, so it cannot learn its way back."""
+    return float(np.mean(~np.any(x > 0, axis=0)))
+
+
+def saturated_fraction(out: np.ndarray, kind: str) -> float:
+    """The share of a tanh's or sigmoid's outputs in the flat tails of the curve."""
+    if kind == "tanh":
+        return float(np.mean(np.abs(out) > SATURATED_TANH))
+    return float(np.mean((out < SATURATED_SIGMOID) | (out > 1 - SATURATED_SIGMOID)))
+
+
+def measure(network: Network, lr: float) -> tuple[LayerHealth, ...]:
+    """The health of every layer with weights and every activation layer, after a training
+    step at learning rate `lr`."""
+    records = []
+    for i, layer in enumerate(network.layers):
+        params = layer.params()
+        if "weight" in params:
+            weight = params["weight"]
+            w, g = _norm(weight.value), _norm(weight.grad)
+            records.append(LayerHealth(i, layer.kind, w, g, lr * g / w if w else math.inf))
+        elif layer.kind in ("relu", "leaky_relu") and getattr(layer, "_x", None) is not None:
+            records.append(LayerHealth(i, layer.kind, dead_fraction=dead_fraction(layer._x)))
+        elif layer.kind in ("tanh", "sigmoid") and getattr(layer, "_out", None) is not None:
+            records.append(LayerHealth(i, layer.kind,
+                                       saturated_fraction=saturated_fraction(layer._out,
+                                                                             layer.kind)))
+    return tuple(records)
+
+
+def warnings(records, step: int) -> list[str]:
+    """Plain-words warnings for thresholds crossed, each naming the layer and the step."""
+    said = []
+    for r in records:
+        where = f"layer {r.layer} ({r.kind}) at step {step}"
+        if r.update_ratio is not None:
+            if not math.isfinite(r.update_ratio) or r.update_ratio > 1e-1:
+                said.append(f"{where}: updates are {r.update_ratio:.1g} of the weights; above "
+                            f"0.1 the weights are thrown about (exploding). Lower the learning "
+                            f"rate.")
+            elif r.update_ratio < 1e-5:
+                said.append(f"{where}: updates are {r.update_ratio:.1g} of the weights; below "
+                            f"1e-5 the layer hardly learns (vanishing gradients). Raise the "
+                            f"learning rate, or add batch norm.")
+        if r.dead_fraction is not None and r.dead_fraction > 0.5:
+            said.append(f"{where}: {r.dead_fraction:.0%} of the units are dead (zero for every "
+                        f"image of the batch). Lower the learning rate, or try leaky ReLU.")
+        if r.saturated_fraction is not None and r.saturated_fraction > 0.5:
+            said.append(f"{where}: {r.saturated_fraction:.0%} of the outputs are saturated, "
+                        f"where almost no gradient passes. Try ReLU, or batch norm before it.")
+    return said
+
+
+CSV_HEADER = ("layer", "kind", "step", "weight_norm", "grad_norm", "update_ratio",
+              "dead_fraction", "saturated_fraction")
+
+
+def csv_rows(records, step: int) -> list[list]:
+    """Rows for `cnnviz train --health`: one per layer, empty cells where a figure does not
+    apply."""
+    return [[r.layer, r.kind, step] + ["" if v is None else f"{v:.6g}" for v in
+                                       (r.weight_norm, r.grad_norm, r.update_ratio,
+                                        r.dead_fraction, r.saturated_fraction)]
+            for r in records]
+
+
+class History:
+    """One figure over the steps, bounded: at most `capacity` points, whatever the run's length.
+    When full, every other point goes and points are then kept only every other step as often,
+    so old and new parts of the run stay evenly covered."""
+
+    def __init__(self, capacity: int = 1000):
+        self.capacity = capacity
+        self.steps = np.empty(capacity, np.int64)
+        self.values = np.empty(capacity)
+        self.count, self.stride, self._seen = 0, 1, 0
+
+    def add(self, step: int, value: float) -> None:
+        self._seen += 1
+        if (self._seen - 1) % self.stride:
+            return
+        if self.count == self.capacity:
+            half = self.capacity // 2
+            self.steps[:half] = self.steps[0:self.capacity:2]
+            self.values[:half] = self.values[0:self.capacity:2]
+            self.count, self.stride = half, self.stride * 2
+            self._seen = 1  # this point starts the new spacing
+        self.steps[self.count], self.values[self.count] = step, value
+        self.count += 1
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.steps[:self.count], self.values[:self.count]
