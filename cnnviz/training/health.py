@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -68,26 +69,36 @@ def measure(network: Network, lr: float) -> tuple[LayerHealth, ...]:
     return tuple(records)
 
 
-def warnings(records, step: int) -> list[str]:
-    """Plain-words warnings for thresholds crossed, each naming the layer and the step."""
+class HealthWarning(NamedTuple):
+    layer: int
+    problem: str  # "exploding", "vanishing", "dead", "saturated"
+    text: str     # in plain words, with the layer, the step and what to try
+
+
+def warnings(records, step: int) -> list[HealthWarning]:
+    """Warnings for thresholds crossed, each naming the layer and the step."""
     said = []
+
+    def say(r, problem, text):
+        said.append(HealthWarning(r.layer, problem,
+                                  f"layer {r.layer} ({r.kind}) at step {step}: {text}"))
+
     for r in records:
-        where = f"layer {r.layer} ({r.kind}) at step {step}"
         if r.update_ratio is not None:
             if not math.isfinite(r.update_ratio) or r.update_ratio > 1e-1:
-                said.append(f"{where}: updates are {r.update_ratio:.1g} of the weights; above "
-                            f"0.1 the weights are thrown about (exploding). Lower the learning "
-                            f"rate.")
+                say(r, "exploding", f"updates are {r.update_ratio:.1g} of the weights; above "
+                                    f"0.1 the weights are thrown about (exploding). Lower the "
+                                    f"learning rate.")
             elif r.update_ratio < 1e-5:
-                said.append(f"{where}: updates are {r.update_ratio:.1g} of the weights; below "
-                            f"1e-5 the layer hardly learns (vanishing gradients). Raise the "
-                            f"learning rate, or add batch norm.")
+                say(r, "vanishing", f"updates are {r.update_ratio:.1g} of the weights; below "
+                                    f"1e-5 the layer hardly learns (vanishing gradients). Raise "
+                                    f"the learning rate, or add batch norm.")
         if r.dead_fraction is not None and r.dead_fraction > 0.5:
-            said.append(f"{where}: {r.dead_fraction:.0%} of the units are dead (zero for every "
-                        f"image of the batch). Lower the learning rate, or try leaky ReLU.")
+            say(r, "dead", f"{r.dead_fraction:.0%} of the units are dead (zero for every image "
+                           f"of the batch). Lower the learning rate, or try leaky ReLU.")
         if r.saturated_fraction is not None and r.saturated_fraction > 0.5:
-            said.append(f"{where}: {r.saturated_fraction:.0%} of the outputs are saturated, "
-                        f"where almost no gradient passes. Try ReLU, or batch norm before it.")
+            say(r, "saturated", f"{r.saturated_fraction:.0%} of the outputs are saturated, where "
+                                f"almost no gradient passes. Try ReLU, or batch norm before it.")
     return said
 
 

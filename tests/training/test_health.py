@@ -94,8 +94,10 @@ def test_warnings_name_the_layer_the_step_and_what_to_try():
                health.LayerHealth(3, "dense", 10.0, 1e-6, 1e-8),
                health.LayerHealth(4, "tanh", saturated_fraction=0.9),
                health.LayerHealth(5, "dense", 1.0, 0.1, 1e-3))
-    said = health.warnings(records, 120)
-    assert len(said) == 4
+    warned = health.warnings(records, 120)
+    assert [(w.layer, w.problem) for w in warned] == [(0, "exploding"), (1, "dead"),
+                                                       (3, "vanishing"), (4, "saturated")]
+    said = [w.text for w in warned]
     assert said[0].startswith("layer 0 (conv) at step 120: updates are 0.5")
     assert "Lower the learning rate" in said[0]
     assert "75% of the units are dead" in said[1]
