@@ -17,9 +17,11 @@ def snap(step, ratio=1e-3, dead=0.2):
 def test_curves_follow_the_records_and_stay_bounded(qtbot):
     pane = HealthPane()
     qtbot.addWidget(pane)
+    pane.show()
     for step in range(1, 5001):
         pane.add_snapshot(snap(step))
     pane.add_snapshot(snap(5000, ratio=5.0))  # the same step again: ignored
+    qtbot.waitUntil(lambda: not pane._stale, timeout=3000)  # drawn within a second
     history, item = pane.series[("update_ratio", 0)]
     steps, values = history.points()
     assert len(steps) <= history.capacity and steps[-1] > 4990
@@ -30,6 +32,17 @@ def test_curves_follow_the_records_and_stay_bounded(qtbot):
     assert dead.points()[1][-1] == 0.2
     assert ("update_ratio", 1) not in pane.series  # a ReLU has no weights
     assert pane.warning.text().startswith("No warnings")
+
+
+def test_a_hidden_pane_keeps_the_points_and_draws_them_when_shown(qtbot):
+    pane = HealthPane()  # as a tab behind Curves: not visible
+    qtbot.addWidget(pane)
+    for step in range(1, 11):
+        pane.add_snapshot(snap(step))
+    history, item = pane.series[("grad_norm", 0)]
+    assert len(history.points()[0]) == 10 and len(item.getData()[0] or ()) == 0
+    pane.show()
+    assert len(item.getData()[0]) == 10
 
 
 def test_a_warning_shows_in_the_dock_and_once_in_the_status_bar(qtbot):

@@ -6,7 +6,7 @@ one does."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnnviz.training.health import History, warnings
@@ -19,6 +19,7 @@ TOOLTIP = ("How healthy training is, layer by layer. Update ratio: how much one 
            "learn back), or of a tanh's or sigmoid's outputs in its flat tails.")
 PLOTS = (("update_ratio", "update ratio", True), ("grad_norm", "gradient norm", True),
          ("inactive", "dead / saturated", False))
+REDRAW_MS = 1000
 COLOURS = ("#4c9be8", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2",
            "#ff9da7", "#9c755f", "#bab0ac")
 
@@ -54,6 +55,8 @@ class HealthPane(QWidget):
         self.warning = QLabel("")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b3261e")
+        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._timer.timeout.connect(self._draw)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
@@ -68,8 +71,25 @@ class HealthPane(QWidget):
             plot.legend.clear()
         self.series: dict[tuple[str, int], tuple[History, pg.PlotDataItem]] = {}
         self._last_step = None
+        self._stale: set = set()  # curves with points not drawn yet
         self._said: set[tuple[int, str]] = set()
         self.warning.setText("No warnings: every layer is in its healthy range so far.")
+
+    def _draw(self) -> None:
+        if not self._stale:
+            return
+        for plot in self.plots.values():  # one re-ranging per plot, not one per curve
+            plot.disableAutoRange()
+        for (history, item) in self.series.values():
+            if item in self._stale:
+                item.setData(*history.points())
+        self._stale.clear()
+        for key, plot in self.plots.items():
+            plot.enableAutoRange(y=key != "inactive")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._draw()
 
     def _curve(self, key: str, layer: int, name: str) -> tuple[History, pg.PlotDataItem]:
         found = self.series.get((key, layer))
@@ -94,7 +114,11 @@ class HealthPane(QWidget):
                     continue  # a log axis shows no zero
                 history, item = self._curve(key, record.layer, name)
                 history.add(step, value)
-                item.setData(*history.points())
+                self._stale.add(item)
+        # A tab behind Curves costs nothing: drawn when it comes forward. In view, drawn at
+        # most once a second (each curve's redraw re-ranges its plot: a few ms a curve).
+        if self.isVisible() and not self._timer.isActive():
+            self._timer.start()
         warned = warnings(snapshot.health, step)
         if warned:
             self.warning.setText(warned[-1].text)
