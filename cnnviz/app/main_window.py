@@ -258,8 +258,7 @@ class MainWindow(QMainWindow):
                 box.blockSignals(False)
         if last.optimizer is not None:
             self.optimizer.setCurrentText(last.optimizer)
-            self.momentum.setEnabled(last.optimizer != "adam")
-            self.momentum.setToolTip(MOMENTUM_TIPS[last.optimizer == "adam"])
+            self._show_momentum()
         self.augment.setChecked(last.augment)
         name = DEFAULT_DATASET  # unless the last one is still on this machine
         if last.dataset in catalog.CATALOG and catalog.info(last.dataset).locate() is not None:
@@ -306,9 +305,7 @@ class MainWindow(QMainWindow):
         answer = self.ask_unsaved(f"The network has trained for {latest.step} steps since it was "
                                   f"last saved; {doing} starts a new one.")
         if answer == "save":
-            path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.cnnviz",
-                                                  "cnnviz models (*.cnnviz)")
-            return bool(path) and self.save_model(path)
+            return self.save_model_dialog()
         return answer == "discard"
 
     def _ask_unsaved(self, text: str) -> str:
@@ -454,8 +451,7 @@ class MainWindow(QMainWindow):
         steps are about lr in size whatever the gradient); momentum is SGD's alone."""
         name = self.optimizer.currentText()
         adam = name == "adam"
-        self.momentum.setEnabled(not adam)
-        self.momentum.setToolTip(MOMENTUM_TIPS[adam])
+        self._show_momentum()
         usual = USUAL_LR[name]
         if self.lr.value() != usual:
             self.lr.blockSignals(True)  # one change for the worker, below
@@ -464,6 +460,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{'Adam' if adam else 'SGD'}: learning rate set to "
                                          f"{usual:g}, its usual starting value.", 10000)
         self._hyperparameters_changed()
+
+    def _show_momentum(self) -> None:
+        """Momentum is SGD's setting: greyed out, with a tooltip that says why, for Adam."""
+        adam = self.optimizer.currentText() == "adam"
+        self.momentum.setEnabled(not adam)
+        self.momentum.setToolTip(MOMENTUM_TIPS[adam])
 
     def _hyperparameters_changed(self, *_) -> None:
         if self.session is not None:
@@ -681,11 +683,11 @@ class MainWindow(QMainWindow):
         if path:
             self.open_model(path)
 
-    def save_model_dialog(self) -> None:
+    def save_model_dialog(self) -> bool:
+        """Ask where, and save; False if the user cancelled or saving failed."""
         path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.cnnviz",
                                               "cnnviz models (*.cnnviz)")
-        if path:
-            self.save_model(path)
+        return bool(path) and self.save_model(path)
 
     def export_dialog(self, fmt: str, pattern: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export weights", f"model.{fmt}", pattern)

@@ -76,16 +76,10 @@ class HealthPane(QWidget):
         self.warning.setText("No warnings: every layer is in its healthy range so far.")
 
     def _draw(self) -> None:
-        if not self._stale:
-            return
-        for plot in self.plots.values():  # one re-ranging per plot, not one per curve
-            plot.disableAutoRange()
         for (history, item) in self.series.values():
             if item in self._stale:
                 item.setData(*history.points())
         self._stale.clear()
-        for key, plot in self.plots.items():
-            plot.enableAutoRange(y=key != "inactive")
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
