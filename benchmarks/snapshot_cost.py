@@ -49,11 +49,11 @@ def main() -> None:
     times = {name: [] for name in variants}
     for _ in range(5):  # warm up: numba compilation, buffers
         for kwargs in variants.values():
-            progress.snapshot(network, probe, hyper, "running", "", **kwargs)
+            progress.snapshot(network, probe, hyper, "running", "", views=kwargs)
     for _ in range(args.rounds):
         for name, kwargs in variants.items():
             start = time.perf_counter()
-            progress.snapshot(network, probe, hyper, "running", "", **kwargs)
+            progress.snapshot(network, probe, hyper, "running", "", views=kwargs)
             times[name].append(time.perf_counter() - start)
 
     x = rng.random((args.batch, *network.input_shape), dtype=np.float32)
@@ -62,12 +62,12 @@ def main() -> None:
     steps = {"step after a plain snapshot": {},
              "step after a saliency snapshot": variants["saliency"]}
     for kwargs in steps.values():
-        progress.snapshot(network, probe, hyper, "running", "", **kwargs)
+        progress.snapshot(network, probe, hyper, "running", "", views=kwargs)
         network.train_step(x, y, optimizer)
     step_times = {name: [] for name in steps}
     for _ in range(max(10, args.rounds // 10)):
         for name, kwargs in steps.items():
-            progress.snapshot(network, probe, hyper, "running", "", **kwargs)
+            progress.snapshot(network, probe, hyper, "running", "", views=kwargs)
             start = time.perf_counter()
             network.train_step(x, y, optimizer)
             step_times[name].append(time.perf_counter() - start)

@@ -114,6 +114,16 @@ class Network:
                              f"not {layer!r}")
         return self._backward(dout, int(layer) + 1, True, interrupt).copy()  # buffers are reused
 
+    def backward_taps(self, dout: np.ndarray) -> list[np.ndarray | None]:
+        """Backpropagate like `backward`, keeping the gradient with respect to every layer's
+        output on the way: grads[i] is dL/d(taps[i]) (a copy), None for the layers before the
+        first learnable one, where the pass stops (nothing there has a weight to learn)."""
+        grads: list[np.ndarray | None] = [None] * len(self.layers)
+        for i in range(len(self.layers) - 1, self._first_learnable - 1, -1):
+            grads[i] = np.array(dout, copy=True)  # the next layer reuses its buffers
+            dout = self.layers[i].backward(dout)
+        return grads
+
     def _backward(self, dout: np.ndarray, stop: int, input_grad: bool,
                   interrupt: InterruptFlag | None) -> np.ndarray | None:
         """Run layers[stop:] backward; with input_grad the layer at `stop` returns its input

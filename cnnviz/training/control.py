@@ -20,6 +20,7 @@ from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.interrupt import InterruptFlag
 from cnnviz.engine.optim import SGD, Adam, Optimizer
 from cnnviz.engine.saliency import MODES as SALIENCY_MODES
+from cnnviz.engine.weight_update import WeightRef
 
 OPTIMIZER_NAMES = ("sgd", "adam")
 
@@ -37,22 +38,21 @@ def make_optimizer(name: str, lr: float, momentum: float, weight_decay: float = 
 @dataclass
 class Changes:
     """What arrived since the loop last looked. Only the hyperparameters that were set are in
-    `hyperparameters`; `probe_changed` tells a new probe (possibly None: cleared) from none, and
-    the same goes for the saliency (mode, class) and the inspection request."""
+    `hyperparameters`; `probe_changed` tells a new probe (possibly None: cleared) from none.
+    `views` holds what snapshots should show of the probe, by name, only those that changed:
+    "saliency" (mode, class), "inspection" (an InspectRequest or None), "gradients" (maps on or
+    off, the class whose loss to backpropagate) and "weight" (the WeightRef whose update to
+    record, or None)."""
     hyperparameters: dict = field(default_factory=dict)
     probe_changed: bool = False
     probe: np.ndarray | None = None
     evaluate: bool = False
     spec: dict | None = None
-    saliency_changed: bool = False
-    saliency: tuple[str | None, int | None] = (None, None)
-    inspection_changed: bool = False
-    inspection: InspectRequest | None = None
+    views: dict = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.hyperparameters or self.probe_changed or self.evaluate
-                    or self.spec is not None or self.saliency_changed
-                    or self.inspection_changed)
+                    or self.spec is not None or self.views)
 
 
 class Control:
@@ -139,22 +139,38 @@ class Control:
         an architecture change) gives snapshots without a map, not an error."""
         if mode is not None and mode not in SALIENCY_MODES:
             raise ValueError(f"saliency mode must be None or one of {SALIENCY_MODES}, got {mode!r}")
-        if class_index is not None and (not isinstance(class_index, (int, np.integer))
-                                        or isinstance(class_index, bool) or class_index < 0):
-            raise ValueError(f"class_index must be None or a whole number >= 0, "
-                             f"got {class_index!r}")
-        wanted = (mode, None if mode is None or class_index is None else int(class_index))
-        with self._wake:
-            self._changes.saliency_changed, self._changes.saliency = True, wanted
-            self._wake.notify_all()
+        if class_index is not None:
+            _class_index(class_index)
+        self._view("saliency", (mode, None if mode is None or class_index is None
+                                else int(class_index)))
 
     def set_inspection(self, request: InspectRequest | None) -> None:
         """The cell (or unit, or the softmax) whose arithmetic snapshots carry; None for none.
         A request that does not fit the network gives snapshots without an inspection."""
         if request is not None and not isinstance(request, InspectRequest):
             raise ValueError(f"an inspection is an InspectRequest or None, got {request!r}")
+        self._view("inspection", request)
+
+    def set_gradients(self, maps: bool, class_index: int | None = None) -> None:
+        """Whether snapshots carry the probe's backward pass (ProbeGradients: dL/d(map) of every
+        layer, each conv layer's dL/dW), and for the loss of which class: the probe's true
+        class, one the user chose, or None for the predicted class. The class also serves the
+        sliding sum behind a watched weight's gradient (set_weight). With maps off nothing extra
+        is computed."""
+        if class_index is not None:
+            class_index = _class_index(class_index)
+        self._view("gradients", (bool(maps), class_index))
+
+    def set_weight(self, ref: WeightRef | None) -> None:
+        """The weight whose every update snapshots carry (WeightUpdate), with, for a conv or
+        dense weight, the sliding sum behind its gradient on the probe; None for none."""
+        if ref is not None and not isinstance(ref, WeightRef):
+            raise ValueError(f"a weight is a WeightRef or None, got {ref!r}")
+        self._view("weight", ref)
+
+    def _view(self, name: str, value) -> None:
         with self._wake:
-            self._changes.inspection_changed, self._changes.inspection = True, request
+            self._changes.views[name] = value
             self._wake.notify_all()
 
     def request_evaluation(self) -> None:
@@ -216,6 +232,12 @@ class Control:
         with self._wake:
             return self._wake.wait_for(
                 lambda: self._stopped or self._budget != 0 or bool(self._changes), timeout)
+
+
+def _class_index(value) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"class_index must be None or a whole number >= 0, got {value!r}")
+    return int(value)
 
 
 def _number(name: str, value, low: float, high: float, high_open: bool = False) -> float:

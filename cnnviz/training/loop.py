@@ -15,10 +15,10 @@ import numpy as np
 from cnnviz.data.augment import Augmentation
 from cnnviz.data.batches import minibatches
 from cnnviz.data.dataset import Dataset
-from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
+from cnnviz.engine.weight_update import watch
 from cnnviz.training import health
 from cnnviz.training.control import Changes, Control, make_optimizer
 from cnnviz.training.rebuild import edit_report, mismatch, rebuild, spec_problem
@@ -85,8 +85,11 @@ class TrainingRun:
         self.pending_eval: str | None = None  # "subset" or "full"
         self.eval_waits = False  # a pause cut the pending evaluation short: it waits for resume
         self.probe: np.ndarray | None = None
-        self.saliency: tuple[str | None, int | None] = (None, None)  # (mode, class) to show
-        self.inspection: InspectRequest | None = None  # the cell whose arithmetic to show
+        # What snapshots show of the probe, as Control's set_saliency, set_inspection,
+        # set_gradients and set_weight asked (snapshot.probe_view).
+        self.views = {"saliency": (None, None), "inspection": None, "gradients": (False, None),
+                      "weight": None}
+        self.weight_update = None  # the watched weight's last update
         self.message, self.message_shown = "", True
         self.diverged, self.show_soon = False, False
         self.weights_step = config.start_step  # where the weights are from (restores go back)
@@ -159,6 +162,7 @@ class TrainingRun:
                                     copy.copy(self.usual_loss))
             self.checkpoint_due = False
         self.optimizer.lr = self._learning_rate()
+        watching = watch(self.network, self.optimizer, self.views["weight"])
         try:
             result = self.network.train_step(x, y, self.optimizer, self.control.interrupt)
         except Interrupted:
@@ -180,6 +184,7 @@ class TrainingRun:
             return False
         self.diverged, self.weights_step = False, progress.step
         self.health_due = True
+        self.weight_update = watching.finish(progress.step) if watching else None
         self.steps_since_edit += 1
         if self.message_shown:
             self.message = ""  # a message stays while paused, until training goes on
@@ -228,6 +233,7 @@ class TrainingRun:
 
     def _restore(self, what: str) -> None:
         usual = self.checkpoint.restore(self.network, self.optimizer)
+        self.weight_update = None  # undone
         self.usual_loss = copy.copy(usual) if usual is not None else Ema()
         self.weights_step, self.diverged = self.checkpoint.step, True
         self._say(f"{divergence_message(what, self.progress.step, self.hyper['lr'])}. The "
@@ -252,10 +258,9 @@ class TrainingRun:
             self.optimizer = self._new_optimizer()
         if changes.probe_changed:
             self._set_probe(changes.probe)
-        if changes.saliency_changed:
-            self.saliency = changes.saliency
-        if changes.inspection_changed:
-            self.inspection = changes.inspection
+        if "weight" in changes.views and changes.views["weight"] != self.views["weight"]:
+            self.weight_update = None
+        self.views.update(changes.views)
         if changes.evaluate:
             self.pending_eval, self.eval_waits = "full", False
         if changes.spec is not None:
@@ -290,6 +295,7 @@ class TrainingRun:
         self.optimizer.state = {}
         self.usual_loss, self.steps_since_edit = Ema(), 0
         self.health, self.health_step, self.health_due = (), None, False  # of the old network
+        self.weight_update = None
         self.checkpoint = Checkpoint(self.network, self.optimizer, self.weights_step)
         self.checkpoint_due = False
         warmup = (f"; the learning rate ramps up over the next {self.config.edit_warmup} steps"
@@ -335,8 +341,8 @@ class TrainingRun:
     def _snapshot(self, state: str) -> Snapshot:
         self._measure_health()
         snapshot = self.progress.snapshot(self.network, self.probe, self.hyper, state,
-                                          self.message, self.saliency, self.inspection,
-                                          self.health, self.health_step)
+                                          self.message, self.views, self.health,
+                                          self.health_step, self.weight_update)
         self.message_shown, self.show_soon = True, False
         self.pacer.sent()
         return snapshot

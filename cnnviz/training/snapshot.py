@@ -8,15 +8,17 @@ import math
 import time
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
-from cnnviz.engine.inspect import InspectRequest, inspect
+from cnnviz.engine.inspect import inspect
+from cnnviz.engine.inspect_gradient import ProbeGradients, gradient_sum, probe_gradients
 from cnnviz.engine.layers import Conv
 from cnnviz.engine.losses import softmax
 from cnnviz.engine.network import Network
 from cnnviz.engine.saliency import explain
+from cnnviz.engine.weight_update import parameter
 from cnnviz.training.evaluation import Evaluation
 
 STATES = ("running", "paused", "stopped", "diverged", "finished")
@@ -52,6 +54,12 @@ class Snapshot:
     inspection answers the request of Control.set_inspection for the probe (engine/inspect.py:
     a ConvCell, PoolCell, DenseUnit or SoftmaxSteps, its arrays read-only); None without a probe
     or a request, or when the request does not fit the network (after an architecture change).
+    probe_gradients is the probe's backward pass (engine/inspect_gradient.py ProbeGradients)
+    when Control.set_gradients asked for maps. For the weight of Control.set_weight,
+    weight_value is its value now, weight_update its last update by the optimizer
+    (engine/weight_update.py WeightUpdate; None before the first step of this weight) and
+    gradient_sum the sliding sum behind its gradient on the probe (GradientSum; None without a
+    probe, or for a weight without one, such as batch norm's).
     """
     step: int
     epoch: int
@@ -82,6 +90,10 @@ class Snapshot:
     # health_step (the latest measured; () before the first batch).
     health: tuple = ()
     health_step: int | None = None
+    probe_gradients: object | None = None
+    weight_value: float | None = None
+    weight_update: object | None = None
+    gradient_sum: object | None = None
 
     def __post_init__(self):
         if self.state not in STATES:
@@ -108,32 +120,55 @@ class ProbeView(NamedTuple):
     saliency: np.ndarray | None = None
     saliency_class: int | None = None
     inspection: object | None = None
+    gradients: ProbeGradients | None = None
+    gradient_sum: object | None = None
 
 
-def probe_view(network: Network, probe: np.ndarray | None, saliency_mode: str | None = None,
-               saliency_class: int | None = None,
-               inspection: InspectRequest | None = None) -> ProbeView:
-    """The probe image's taps (one per layer) and class probabilities, and, when asked, its
-    saliency map and the inspection of one cell, all from one forward pass (and one backward
-    for the map); an empty view without a probe."""
+NO_VIEWS = MappingProxyType({})
+
+
+def probe_view(network: Network, probe: np.ndarray | None,
+               views: Mapping[str, object] = NO_VIEWS) -> ProbeView:
+    """The probe image's taps (one per layer) and class probabilities, and what `views` asks
+    for (Control's: "saliency", "inspection", "gradients", "weight"), from one forward pass and
+    the backward passes the views need; an empty view without a probe."""
     if probe is None:
         return ProbeView()
     raw = network.forward_taps(probe[None])
+    plain_taps = [tap[0] for tap in raw]
+    gradients = summed = None
+    maps, gradient_class = views.get("gradients") or (False, None)
+    weight = views.get("weight")
+    if maps or weight is not None:
+        try:  # first, while the layers hold the forward pass (later backward passes keep it)
+            gradients = probe_gradients(network, raw, int(np.argmax(raw[-1][0]))
+                                        if gradient_class is None else gradient_class)
+            if weight is not None:
+                summed = frozen_fields(gradient_sum(network, probe, plain_taps, gradients,
+                                                    weight))
+        except ValueError:  # a class or weight this network does not have
+            pass
     heat, chosen = None, None
+    saliency_mode, saliency_class = views.get("saliency") or (None, None)
     if saliency_mode is not None:
-        try:  # right after the forward pass, whose layers still hold what backward needs
+        try:
             heat, chosen = explain(network, raw, saliency_mode, saliency_class)
         except ValueError:  # a class or layer this network does not have
             pass
-    taps = tuple(frozen(tap[0]) for tap in raw)
+    taps = tuple(frozen(tap) for tap in plain_taps)
     answer = None
+    inspection = views.get("inspection")
     if inspection is not None:
         try:
             answer = frozen_fields(inspect(network, probe, taps, inspection))
         except ValueError:  # the request does not fit this network
             pass
+    if gradients is not None and maps:
+        gradients = dataclasses.replace(
+            gradients, maps=tuple(None if g is None else frozen(g) for g in gradients.maps),
+            filters=tuple(frozen(f) for f in gradients.filters))
     return ProbeView(taps, frozen(softmax(raw[-1])[0]), None if heat is None else frozen(heat),
-                     chosen, answer)
+                     chosen, answer, gradients if maps else None, summed)
 
 
 def frozen_fields(result):
@@ -228,17 +263,16 @@ class Progress:
         self._since, self._images = time.perf_counter(), self.images_seen
 
     def snapshot(self, network: Network, probe: np.ndarray | None, hyperparameters: dict,
-                 state: str, message: str, saliency: tuple[str | None, int | None] = (None, None),
-                 inspection: InspectRequest | None = None, health: tuple = (),
-                 health_step: int | None = None) -> Snapshot:
-        """A snapshot of now; saliency is the (mode, class) and inspection the request to answer
-        for the probe."""
+                 state: str, message: str, views: Mapping[str, object] = NO_VIEWS,
+                 health: tuple = (), health_step: int | None = None,
+                 weight_update=None) -> Snapshot:
+        """A snapshot of now; views says what to show of the probe (probe_view)."""
         now = time.perf_counter()
         if self.images_seen > self._images and now > self._since:
             # Speed over the batches since the last snapshot; kept as it was while paused.
             self.images_per_s = (self.images_seen - self._images) / (now - self._since)
             self.restart_clock()
-        view = probe_view(network, probe, *saliency, inspection)
+        view = probe_view(network, probe, views)
         ev = self.evaluation
         return Snapshot(
             step=self.step, epoch=self.epoch, images_seen=self.images_seen,
@@ -254,5 +288,18 @@ class Progress:
             state=state, message=message, evaluation_step=self.evaluation_step,
             evaluated_images=0 if ev is None else ev.images,
             network_version=self.network_version, saliency=view.saliency,
-            saliency_mode=saliency[0], saliency_class=view.saliency_class,
-            inspection=view.inspection, health=health, health_step=health_step)
+            saliency_mode=(views.get("saliency") or (None, None))[0],
+            saliency_class=view.saliency_class, inspection=view.inspection, health=health,
+            health_step=health_step, probe_gradients=view.gradients,
+            weight_value=weight_value(network, views.get("weight")),
+            weight_update=weight_update, gradient_sum=view.gradient_sum)
+
+
+def weight_value(network: Network, ref) -> float | None:
+    """The value of weight `ref` now; None without one, or when the network has none such."""
+    if ref is None:
+        return None
+    try:
+        return float(parameter(network, ref).value[ref.index])
+    except ValueError:
+        return None

@@ -234,11 +234,9 @@ def test_control_checks_saliency_and_inspection_in_the_callers_thread():
     control.set_saliency("gradcam", np.int64(3))
     control.set_inspection(InspectRequest(2, (0, 1, 1)))
     changes = control.take_changes()
-    assert changes.saliency_changed and changes.saliency == ("gradcam", 3)
-    assert changes.inspection_changed and changes.inspection == InspectRequest(2, (0, 1, 1))
+    assert changes.views == {"saliency": ("gradcam", 3), "inspection": InspectRequest(2, (0, 1, 1))}
     assert not control.take_changes()  # handed over once
     control.set_saliency(None, 4)  # no mode: the class means nothing
     control.set_inspection(None)
     changes = control.take_changes()
-    assert changes.saliency == (None, None) and changes.inspection_changed
-    assert changes.inspection is None
+    assert changes.views == {"saliency": (None, None), "inspection": None}
