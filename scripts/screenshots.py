@@ -5,6 +5,8 @@
 - inspector.png: shapes-small after 10 s of training, the Inspector open on the conv1 cell that
   lights up most for a test image (clicked in the network view), with Play half way;
 - saliency.png: the same window with Explain set to Saliency for the predicted class;
+- weight-update.png: Gradients on, a conv2 filter weight clicked and one Step: the Weight
+  update dock with the optimizer's numbers and the sliding sum behind dL/dW;
 - fashion-mnist.png: fashion-2conv after 30 s on Fashion-MNIST, if it is installed.
 
     python scripts/screenshots.py [--out assets/screenshots] [--seconds 20]
@@ -109,6 +111,32 @@ def show_saliency(win: MainWindow) -> None:
     wait(500)
 
 
+def watch_a_weight(win: MainWindow) -> None:
+    """Gradients on; click (with the mouse) the centre weight, on its busiest input channel, of
+    the last conv layer's filter that lights up most for the probe, then Step: the Weight
+    update dock shows that step's update and the sliding sum behind dL/dW."""
+    view = win.network_view
+    view.gradients_button.click()
+    column = [c for c in view.columns if c.kind == "filters" and not c.gradient][-1]
+    taps = win.session.latest.probe_taps
+    f = int(np.argmax(taps[column.layer].reshape(column.shape[0], -1).max(axis=1)))
+    c = int(np.argmax(taps[column.layer - 1].reshape(column.shape[1], -1).max(axis=1)))
+    k = column.shape[2] // 2
+    tx, ty = column.mosaic.tile_origin(f, c)
+    point = column.image.to_scene(tx + k + 0.5, ty + k + 0.5)
+    view.canvas.centerOn(point)
+    QTest.mouseClick(view.canvas.viewport(), Qt.LeftButton, Qt.NoModifier,
+                     view.canvas.mapFromScene(point))
+    step = win.session.latest.step
+    win.step_action.trigger()
+    done = time.perf_counter() + 30
+    while (win.session.latest.weight_update is None or win.session.latest.step <= step) and \
+            time.perf_counter() < done:
+        wait(100)
+    view.canvas.horizontalScrollBar().setValue(0)
+    wait(800)
+
+
 def open_window(settings_dir: str, name: str) -> MainWindow:
     """A window as on a first start: its own empty settings, so one picture's layout (the
     Inspector brought forward) does not carry over to the next."""
@@ -147,6 +175,13 @@ def main() -> None:
         save(win, out / "inspector.png")
         show_saliency(win)
         save(win, out / "saliency.png")
+        win.close()
+
+        win = open_window(settings_dir, "weight")
+        win.input.show_test_image(0)
+        train_for(win, args.seconds / 2)
+        watch_a_weight(win)
+        save(win, out / "weight-update.png")
         win.close()
 
         if catalog.info("fashion-mnist").locate() is None:

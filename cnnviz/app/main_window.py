@@ -23,6 +23,7 @@ from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.steady_label import SteadyLabel
+from cnnviz.app.panes.weight_step import WeightStepPane
 from cnnviz.app.space_shortcut import SpaceForTraining
 from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
@@ -32,6 +33,7 @@ from cnnviz.data.augment import Augmentation
 from cnnviz.data.errors import DataError
 from cnnviz.engine.network import Network
 from cnnviz.engine.spec import SpecError, validate
+from cnnviz.engine.weight_update import WeightRef
 from cnnviz.training.loop import TrainConfig
 
 DEFAULT_DATASET, DEFAULT_ARCH = "shapes", "shapes-small"
@@ -116,10 +118,18 @@ class MainWindow(QMainWindow):
             "Training health", self.health, Qt.BottomDockWidgetArea,
             "Per layer: how big the updates are against the weights, the gradients, dead units.")
         self.health.warned.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.weight_step = WeightStepPane()
+        self.weight_dock = self._dock(
+            "Weight update", self.weight_step, Qt.BottomDockWidgetArea,
+            "One weight's last update by the optimizer, new weight = weight − learning rate × "
+            "gradient, with the real numbers, and where its gradient comes from.")
+        self.weight_step.step_requested.connect(self.step)
         self.docks = Docks(self.findChild(QDockWidget, "Architecture"),
                            self.findChild(QDockWidget, "Input"), curves, evaluation,
-                           self.inspector_dock, self.health_dock)
-        self.network_view.cell_clicked.connect(self.inspect)
+                           (self.inspector_dock, self.weight_dock, self.health_dock))
+        self.network_view.cell_clicked.connect(self._clicked)
+        self.network_view.gradients_toggled.connect(self._send_gradients)
+        self.inspector.weight_chosen.connect(self.watch_weight)
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
         self.input.saliency_changed.connect(self._saliency_changed)
@@ -220,6 +230,10 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         self._action(view, "Clear canvas", self.input.clear, "Ctrl+L")
         self._action(view, "Reset layout", lambda: arrange(self, self.docks))
+        gradients = self._action(view, "Show gradients", self.network_view.set_gradients, "G")
+        gradients.setCheckable(True)
+        gradients.setToolTip(self.network_view.gradients_button.toolTip())
+        self.network_view.gradients_toggled.connect(gradients.setChecked)
         view.addSeparator()
         for dock in self.findChildren(QDockWidget):  # show or hide each pane
             view.addAction(dock.toggleViewAction())
@@ -373,6 +387,8 @@ class MainWindow(QMainWindow):
         self._saved_step = config.start_step
         self.network_view.set_network(network.summary)
         self.inspector.set_network(network.summary)  # another network: nothing inspected
+        self.weight_step.set_network(network.summary,
+                                     keep=network.summary == self.weight_step.summary)
         history = curve_history.parse(record.get("curves"))
         if history:
             self.curves.restore(history)
@@ -390,6 +406,8 @@ class MainWindow(QMainWindow):
             self.session.control.set_probe(self.probe)
         if self.inspector.request is not None:  # Reset: the same cell, with new weights
             self.session.control.set_inspection(self.inspector.request)
+        self.session.control.set_weight(self.weight_step.ref)
+        self._send_gradients()
         self.session.control.set_saliency(*self.input.saliency_choice())
         self.session.start()
         self._show_running(False)
@@ -488,6 +506,7 @@ class MainWindow(QMainWindow):
         self.inspector.set_probe(probe)
         if self.session is not None:
             self.session.control.set_probe(probe)
+            self._send_gradients()
 
     def _saliency_changed(self, mode, class_index) -> None:
         """Saliency / Grad-CAM chosen in the Input dock: the worker computes it (None: stops)."""
@@ -504,6 +523,28 @@ class MainWindow(QMainWindow):
         elif bar.currentMessage() == self._hover_text:
             bar.clearMessage()
         self._hover_text = text
+
+    def _clicked(self, request) -> None:
+        if isinstance(request, WeightRef):
+            self.watch_weight(request)
+        else:
+            self.inspect(request)
+
+    def watch_weight(self, ref) -> None:
+        """Follow one weight's updates in the Weight update dock (a WeightRef; None: none)."""
+        self.weight_step.set_weight(ref)
+        if self.session is not None:
+            self.session.control.set_weight(ref)
+        if ref is not None:
+            self.weight_dock.show()
+            self.weight_dock.raise_()
+
+    def _send_gradients(self, *_) -> None:
+        """The class whose loss the worker backpropagates on the probe: its true class for a
+        test image, else the predicted one; gradient maps only while the view shows them."""
+        if self.session is not None:
+            self.session.control.set_gradients(self.network_view.show_gradients,
+                                               self.input.true_class)
 
     def inspect(self, request) -> None:
         """Show the arithmetic of a cell (an InspectRequest; None: nothing): the worker works
@@ -538,10 +579,12 @@ class MainWindow(QMainWindow):
             self.network_view.set_network(summary)
             if self.inspector.set_network(summary) and self.session is not None:
                 self.session.control.set_inspection(None)
+            self.weight_step.set_network(summary, keep=True)  # the worker says if it is gone
         self.network_view.update_snapshot(snap)
         self.inspector.update_snapshot(snap)
         self.curves.add_snapshot(snap)
         self.health.add_snapshot(snap)
+        self.weight_step.update_snapshot(snap)
         self.evaluation.update_snapshot(snap)
         self.input.show_prediction(snap.probe_probabilities)
         self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)

@@ -48,8 +48,7 @@ class Docks:
     input: QDockWidget
     curves: QDockWidget
     evaluation: QDockWidget
-    inspector: QDockWidget
-    health: QDockWidget
+    tabs: tuple[QDockWidget, ...]  # tabbed beside the Curves: the Inspector, Training health, ...
 
 
 def fit_to_screen(window: QWidget) -> None:
@@ -75,10 +74,9 @@ def bottom_height(window_height: int) -> int:
 
 def arrange(window: QMainWindow, docks: Docks) -> None:
     """The default arrangement for the window's current size: Architecture left, Input right
-    (full height), Curves (with the Inspector and Training health as tabs) and Evaluation at the
-    bottom; on a short screen the Evaluation becomes one more tab there."""
-    for dock in (docks.architecture, docks.input, docks.curves, docks.evaluation,
-                 docks.inspector, docks.health):
+    (full height), Curves (with docks.tabs as tabs: the Inspector, Training health, ...) and
+    Evaluation at the bottom; on a short screen the Evaluation becomes one more tab there."""
+    for dock in (docks.architecture, docks.input, docks.curves, docks.evaluation, *docks.tabs):
         dock.setFloating(False)
         dock.show()
     # The Input dock (the probe, its prediction) runs the window's whole height, beside the
@@ -88,16 +86,15 @@ def arrange(window: QMainWindow, docks: Docks) -> None:
     window.addDockWidget(Qt.RightDockWidgetArea, docks.input)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.curves)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.evaluation)
-    window.addDockWidget(Qt.BottomDockWidgetArea, docks.inspector)
-    window.addDockWidget(Qt.BottomDockWidgetArea, docks.health)
+    for dock in docks.tabs:
+        window.addDockWidget(Qt.BottomDockWidgetArea, dock)
     if compact(window.height()):
-        window.tabifyDockWidget(docks.curves, docks.inspector)
-        window.tabifyDockWidget(docks.curves, docks.health)
-        window.tabifyDockWidget(docks.curves, docks.evaluation)
+        for dock in (*docks.tabs, docks.evaluation):
+            window.tabifyDockWidget(docks.curves, dock)
     else:
         window.splitDockWidget(docks.curves, docks.evaluation, Qt.Horizontal)
-        window.tabifyDockWidget(docks.curves, docks.inspector)
-        window.tabifyDockWidget(docks.curves, docks.health)
+        for dock in docks.tabs:
+            window.tabifyDockWidget(docks.curves, dock)
         # The curves and the inspector get the wider share: all of the inspector's grids of
         # numbers if the confusion matrix keeps a usable width beside them.
         row = window.width() - docks.input.widget().natural_width()

@@ -59,7 +59,8 @@ class GradientSum:
     dL/d(the layer's output) there, products their product in float64 and total the sum:
     dL/dW. engine is the engine's own dL/dW for the image. A dense weight has one position
     (its unit), so the arrays are 1 x 1. input_layer is the layer whose output the inputs come
-    from (-1: the probe image); channel the input channel (conv weights)."""
+    from (-1: the probe image); channel the input channel (conv weights); class_index the class
+    whose loss was backpropagated."""
     ref: WeightRef
     inputs: np.ndarray
     delta: np.ndarray
@@ -67,6 +68,7 @@ class GradientSum:
     total: float
     engine: float
     input_layer: int
+    class_index: int
     channel: int | None = None
     stride: int = 1
     padding: int = 0
@@ -82,7 +84,8 @@ def gradient_sum(network: Network, probe: np.ndarray, taps, grads: ProbeGradient
     source = np.asarray(probe if ref.layer == 0 else taps[ref.layer - 1], np.float64)
     delta = np.asarray(grads.maps[ref.layer], np.float64)
     engine = float(param.grad[ref.index])
-    where = dict(ref=ref, engine=engine, input_layer=ref.layer - 1)
+    where = dict(ref=ref, engine=engine, input_layer=ref.layer - 1,
+                 class_index=grads.class_index)
     if isinstance(layer, Conv):
         f = ref.index[0]
         if ref.name == "bias":

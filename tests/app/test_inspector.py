@@ -18,6 +18,7 @@ from cnnviz.architectures import load_architecture
 from cnnviz.engine.inspect import (SOFTMAX, ConvCell, DenseUnit, InspectRequest, PoolCell,
                                    SoftmaxSteps)
 from cnnviz.engine.spec import conv_padding
+from cnnviz.engine.weight_update import WeightRef
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
@@ -336,11 +337,13 @@ def test_dragging_to_pan_is_not_a_click(qtbot, window):
     send_mouse(viewport, QEvent.Type.MouseButtonPress, here, left, left)
     send_mouse(viewport, QEvent.Type.MouseButtonRelease, here, left, none)
     assert clicks == [InspectRequest(4, (0, 4, 4))]
-    # Input and filter columns have no arithmetic of their own: clicking them asks nothing.
+    # The input has no arithmetic of its own: clicking it asks nothing; a filter's weight
+    # asks for that weight's update.
     click(window, pixel(column(window, "input"), 0, 3, 3))
+    assert len(clicks) == 1
     filters = column(window, "filters")
     click(window, filters.image.to_scene(0.5, 0.5))
-    assert len(clicks) == 1
+    assert clicks[1:] == [WeightRef(0, "weight", (0, 0, 0, 0))]
 
 
 def test_view_menu_toggles_the_inspector_and_a_new_network_forgets_the_cell(

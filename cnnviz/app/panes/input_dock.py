@@ -333,6 +333,11 @@ class InputPane(QWidget):
         if not self._timer.isActive():
             self._timer.start()
 
+    @property
+    def true_class(self) -> int | None:
+        """The probe's label while it is a test image as it was (None for a drawing)."""
+        return self._true_class
+
     def _emit_probe(self) -> None:
         p = self.probe()
         self._set_preview(p)

@@ -9,6 +9,7 @@ inspector_play.py; inspector_tables.py: dense units and the softmax) and then on
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from cnnviz.app.panes.inspector_pages import ConvPage, Names, PoolPage, label, set_text
@@ -63,7 +64,9 @@ def title(names: Names, result) -> str:
 
 class Inspector(QWidget):
     """The pane. The window gives it the network (set_network), the probe image (set_probe),
-    what was clicked (set_request) and every snapshot (update_snapshot)."""
+    what was clicked (set_request) and every snapshot (update_snapshot). A click on a weight of
+    a page (a conv filter's cell, a dense unit's row) emits weight_chosen(WeightRef)."""
+    weight_chosen = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -134,6 +137,8 @@ class Inspector(QWidget):
         if key != self._key:
             self._clear_page()
             self.page = PAGES[type(result)](self.names, result)
+            if hasattr(self.page, "weight_chosen"):
+                self.page.weight_chosen.connect(self.weight_chosen)
             self.scroll.setWidget(self.page)
             if getattr(self.page, "result_row", None) is not None:
                 self.pinned.addWidget(self.page.result_row)

@@ -11,7 +11,7 @@ num() and cell_text() are the number formats the inspector writes.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -52,7 +52,9 @@ def cell_text(value: float) -> str:
 class NumberGrid(QWidget):
     """A grid of values. palette: "grey" (inputs: black = low, white = high), "diverging"
     (weights, products: blue < 0 < red, white = 0) or "sequential" (viridis). numbers: write
-    every number in its cell; otherwise cells are small and the numbers show on hover."""
+    every number in its cell; otherwise cells are small and the numbers show on hover. A click
+    on a cell emits clicked(row, column)."""
+    clicked = Signal(int, int)
 
     def __init__(self, rows: int, cols: int, palette: str, numbers: bool, help_text: str,
                  parent=None):
@@ -108,6 +110,12 @@ class NumberGrid(QWidget):
     def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
         row, col = int(y // self.cell.height()), int(x // self.cell.width())
         return (row, col) if 0 <= row < self.rows and 0 <= col < self.cols else None
+
+    def mousePressEvent(self, event) -> None:
+        cell = self.cell_at(event.position().x(), event.position().y())
+        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(*cell)
+        super().mousePressEvent(event)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

@@ -5,12 +5,13 @@ and then only given new numbers (`show`)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cnnviz.app.panes.inspector_grids import DIM_STYLE, InputThumbnail, NumberGrid, num
 from cnnviz.app.panes.inspector_play import Flashlight
+from cnnviz.engine.weight_update import WeightRef
 
 ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 STEP_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh", "sigmoid": "sigmoid",
@@ -23,7 +24,8 @@ HELP = {
     "patch": "The patch: the part of the layer's input that the filter covers for this cell. "
              "Hatched cells lie in the padding, zeros added around the input.",
     "weights": "The filter's weights for this input channel, learned in training. Red = "
-               "positive, blue = negative.",
+               "positive, blue = negative. Click a weight to follow its updates in the Weight "
+               "update pane.",
     "products": "The products: each input value times the weight on top of it. Their sum is "
                 "what the filter answers at this position: large when the patch looks like "
                 "the filter.",
@@ -143,7 +145,9 @@ class FieldBox(QWidget):
 
 
 class ConvPage(QWidget):
-    """patch × weights = products, per input channel; the sum line; the receptive field; Play."""
+    """patch × weights = products, per input channel; the sum line; the receptive field; Play.
+    A click on a weight of the filter emits weight_chosen(WeightRef)."""
+    weight_chosen = Signal(object)
 
     def __init__(self, names: Names, cell):
         super().__init__()
@@ -170,6 +174,10 @@ class ConvPage(QWidget):
                     (("patch", "grey", self.patches), ("weights", "diverging", self.weights),
                      ("products", "diverging", self.products))):
                 grid = NumberGrid(k, k, palette, self.numbers, HELP[kind])
+                if kind == "weights":
+                    grid.clicked.connect(lambda y, x, c=c: self.weight_chosen.emit(
+                        WeightRef(cell.layer, "weight", (cell.channel, c, y, x))))
+                    grid.setCursor(Qt.CursorShape.PointingHandCursor)
                 store.append(grid)
                 grids.addWidget(grid, row, 1 + 2 * col)
             grids.addWidget(label("×", 18, bold=True), row, 2)

@@ -4,7 +4,8 @@ CellPicker listens to the view's canvas (a click is a press and release without 
 dragging to pan never picks anything) and turns the scene position into an InspectRequest:
 a pixel of a conv, activation or pooled map asks for (channel, y, x) of the layer that column
 shows, a unit of a dense strip for (unit,), the output column for the softmax. The view emits it
-as `cell_clicked`. The marker outlines the picked cell; it is made again when the view rebuilds
+as `cell_clicked`; a weight of a filter (or its gradient) gives a WeightRef, whose update the
+window shows. The marker outlines the picked cell; it is made again when the view rebuilds
 its columns (set_network clears the scene), and the pick is then forgotten.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from cnnviz.engine.inspect import SOFTMAX, InspectRequest
+from cnnviz.engine.weight_update import WeightRef
 
 MARK = QColor("#ff3df2")        # the picked cell's outline (the hover outline is cyan)
 MARK_HALO = QColor(0, 0, 0, 200)
@@ -38,7 +40,7 @@ class CellPicker:
         self.mark(request, rect)
         self.view.cell_clicked.emit(request)
 
-    def request_at(self, pos: QPointF) -> tuple[InspectRequest, QRectF] | None:
+    def request_at(self, pos: QPointF) -> tuple[InspectRequest | WeightRef, QRectF] | None:
         """The request a click at this scene position makes, and the scene rect of the cell."""
         for column in self.view.columns:
             if not column.contains(pos):
@@ -53,6 +55,14 @@ class CellPicker:
                     return None
                 tx, ty = column.mosaic.tile_origin(row, col)
                 return (InspectRequest(column.tap, (channel, y, x)),
+                        _rect(column.image, tx + x, ty + y))
+            if column.kind == "filters":  # a weight (or its gradient): its update
+                where = column.image.locate(pos)
+                if where is None:
+                    return None
+                f, c, y, x = where
+                tx, ty = column.mosaic.tile_origin(f, c)
+                return (WeightRef(column.layer, "weight", (f, c, y, x)),
                         _rect(column.image, tx + x, ty + y))
             if column.kind == "dense":
                 where = column.image.locate(pos)

@@ -4,16 +4,19 @@ rest, the bias, the total) and the softmax of the output, step by step. Built on
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from cnnviz.app.panes.inspector_pages import label, set_text
 from cnnviz.app.panes.inspector_grids import num
+from cnnviz.engine.weight_update import WeightRef
 
 HELP = {
     "dense": "A dense unit multiplies every input by its own weight and adds the products up, "
-             "plus a bias. These are the terms that weigh most, largest first.",
+             "plus a bias. These are the terms that weigh most, largest first. Click a row to "
+             "follow that weight's updates in the Weight update pane.",
     "rest": "All the other input times weight terms, added together.",
     "softmax": "Softmax turns the last layer's outputs (logits) into probabilities that add up "
                "to 1: take exp of each, then divide by their sum.",
@@ -61,14 +64,17 @@ def _write(table: QTableWidget, row: int, col: int, text: str, bold: bool = Fals
 
 
 class DensePage(QWidget):
-    """A dense unit's largest contributions as a table, then the rest, the bias and the total."""
+    """A dense unit's largest contributions as a table, then the rest, the bias and the total.
+    A click on a row emits weight_chosen(WeightRef) for that term's weight."""
+    weight_chosen = Signal(object)
 
     def __init__(self, names, unit):
         super().__init__()
-        self.names = names
+        self.names, self.unit = names, unit
         self.explain = label("", 12, wrap=True, tip=HELP["dense"])
         self.table = _table(len(unit.contributions), ["from", "input value", "weight",
                                                       "input × weight"], HELP["dense"])
+        self.table.cellClicked.connect(self._choose)
         self.rest = label("", 13, tip=HELP["rest"])
         self.bias_label = label("", 13, tip=HELP["dense"])
         self.total_label = label("", 14, bold=True, tip=HELP["dense"])
@@ -80,6 +86,15 @@ class DensePage(QWidget):
         self.result_row = self.total_label  # pinned above the scrolling part by the inspector
         layout.addStretch(1)
 
+    def _choose(self, row: int, _column: int) -> None:
+        unit = self.unit
+        if row >= len(unit.contributions):
+            return
+        source = unit.contributions[row].source
+        flat = (int(np.ravel_multi_index(source, unit.source_shape))
+                if unit.source_shape is not None else int(source[0]))
+        self.weight_chosen.emit(WeightRef(unit.layer, "weight", (unit.unit, flat)))
+
     def source(self, unit, contribution) -> str:
         """Where an input comes from: 'pool3 maps · ch 3 (4, 5)' or 'dense1 units · unit 7'."""
         where = self.names.maps(unit.source_layer)
@@ -89,7 +104,7 @@ class DensePage(QWidget):
         return f"{where} · unit {contribution.source[0]}"
 
     def fill(self, unit, snapshot, probe) -> None:
-        names = self.names
+        names, self.unit = self.names, unit
         shown = len(unit.contributions)
         set_text(self.explain,
                  f"Unit {unit.unit} of {names.layer(unit.layer)} adds up input × weight over all "

@@ -54,6 +54,11 @@ HELP = {
              "(yellow = highest in this layer).",
     "output": "Class probabilities (softmax of the last layer): how sure the network is that "
               "the probe image shows each class.",
+    "gradients": "dL/d(map): how the probe's loss changes when a cell of the map beside it goes "
+                 "up (red: the loss rises, blue: it falls, white: no effect). Backpropagation "
+                 "carries this from the output back to every layer; each map has its own scale.",
+    "filter gradients": "dL/dW for the probe: the direction each weight of the filters would be "
+                        "pushed by this one image (red: lowering the weight lowers the loss).",
 }
 
 
@@ -134,7 +139,7 @@ class MapColumn(Column):
         cols = math.ceil(self.shown / rows_fit)
         rows = math.ceil(self.shown / cols)
         self.mosaic = Mosaic(rows, cols, h, w, py, px)
-        lut = grey_lut() if kind == "input" else sequential_lut()
+        lut = {"input": grey_lut, "gradients": diverging_lut}.get(kind, sequential_lut)()
         self.image = MosaicImage(scene, self.mosaic, lut, x, TOP, scale, tooltip=HELP[kind])
         # Each map's name, and its value range under it (a sheet each: see text_sheet.py).
         names, ranges = TextSheet(scene, 10, TEXT), TextSheet(scene, 10, DIM_TEXT)
@@ -194,15 +199,36 @@ class MapColumn(Column):
                 f"map range {plain(m.min()):.3g} … {plain(m.max()):.3g}")
 
 
+class GradientMapColumn(MapColumn):
+    """dL/d(map) of the map column before it, for the probe: blue-white-red, each map scaled
+    to its own ±max|gradient|."""
+
+    def update(self, maps: np.ndarray, labels: bool = True) -> None:
+        self.data = maps
+        shown = maps[:self.shown]
+        bound = np.abs(shown.reshape(len(shown), -1)).max(axis=1)
+        scale = np.where(bound > 0, bound, 1.0)
+        self.mosaic.fill_sequence((0.5 + 0.5 * shown / scale[:, None, None]).astype(np.float32))
+        self.image.show()
+        if labels:
+            for label, b in zip(self.labels, bound.tolist()):
+                text = f"±{fmt(b)}"
+                if label.text() != text:
+                    label.setText(text)
+
+
 class FilterColumn(Column):
     """A conv layer's weights (F, C, k, k): one row per filter, one column per input channel,
-    on a diverging colour map with symmetric levels ±max|w|."""
+    on a diverging colour map with symmetric levels ±max|w|; with gradient, the probe's dL/dW
+    in the same layout."""
     kind = "filters"
 
     def __init__(self, scene, x, title, shape, conv: int, layer: int,
-                 in_names: list[str] | None):
+                 in_names: list[str] | None, gradient: bool = False):
         f, c, k, _ = shape
-        super().__init__(scene, x, title, f"{f} filters × {c} inputs, {k}×{k}", HELP["filters"])
+        help_text = HELP["filter gradients" if gradient else "filters"]
+        super().__init__(scene, x, title, f"{f} filters × {c} inputs, {k}×{k}", help_text)
+        self.gradient, self.what = gradient, "dL/dW" if gradient else "weights"
         self.conv, self.layer, self.shape = conv, layer, tuple(shape)
         self.rows, self.cols = min(f, MAX_KERNELS), min(c, MAX_KERNELS)
         self.in_names = in_names if in_names and len(in_names) == c else None
@@ -212,7 +238,7 @@ class FilterColumn(Column):
         self.mosaic = Mosaic(self.rows, self.cols, k, k, k + 1, k + 1)
         top = TOP + 14
         self.image = MosaicImage(scene, self.mosaic, diverging_lut(), x + left, top, scale,
-                                 levels=(-1.0, 1.0), tooltip=HELP["filters"])
+                                 levels=(-1.0, 1.0), tooltip=help_text)
         numbers = TextSheet(scene, 9, DIM_TEXT)  # the inputs along the top, the filters down
         numbers.add("out", x, top - 14)
         step = max(1, math.ceil(18 / pitch))
@@ -223,7 +249,7 @@ class FilterColumn(Column):
         for i in range(0, self.rows, step):
             numbers.add(str(i), x, top + i * pitch + (k * scale - 11) / 2)
         bottom = top + self.image.height
-        self.note.setText(f"layer {layer} · weights ±0.000")
+        self.note.setText(f"layer {layer} · {self.what} ±0.000")
         self.grow(max(left + self.image.width, self.note.boundingRect().width()), bottom)
         self.note.setText(f"layer {layer}")
         hidden = [f"{f - self.rows} filters"] if f > self.rows else []
@@ -238,7 +264,7 @@ class FilterColumn(Column):
         self.mosaic.tiles[...] = weights[:self.rows, :self.cols]
         bound = float(np.abs(weights).max()) or 1.0
         self.image.show(levels=(-bound, bound))
-        text = f"layer {self.layer} · weights ±{fmt(bound)}"
+        text = f"layer {self.layer} · {self.what} ±{fmt(bound)}"
         if self.note.text() != text:
             self.note.setText(text)
 
@@ -261,9 +287,10 @@ class FilterColumn(Column):
             return None
         f, c, y, x = where
         name = f"input {self.in_names[c]}" if self.in_names else f"input channel {c}"
+        what = "dL/dW" if self.gradient else "weight"
         return (f"{self.title} · filter {f} (makes map ch {f}) · {name} · "
-                f"weight (row {y}, col {x}) = {plain(self.data[f, c, y, x]):.4g} · "
-                f"blue < 0 < red")
+                f"{what} (row {y}, col {x}) = {plain(self.data[f, c, y, x]):.4g} · "
+                f"blue < 0 < red{'' if self.gradient else ' · click: its update'}")
 
 
 class StripColumn(Column):
@@ -443,7 +470,8 @@ class _Canvas(QGraphicsView):
 class NetworkView(QWidget):
     """The centre of the app: the network's stages left to right, drawn from snapshots."""
     hovered = Signal(str)
-    cell_clicked = Signal(object)  # an InspectRequest (inspector_select.py)
+    cell_clicked = Signal(object)  # an InspectRequest or a WeightRef (inspector_select.py)
+    gradients_toggled = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -466,6 +494,16 @@ class NetworkView(QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.addWidget(button)
+        self.gradients_button = QToolButton()
+        self.gradients_button.setText("Gradients")
+        self.gradients_button.setCheckable(True)
+        self.gradients_button.setToolTip(
+            "Show the backward pass beside the forward one: the gradient of the probe image's "
+            "loss with respect to each conv layer's weights and to each map (the loss of its "
+            "true class for a test image, else of the predicted class). Red: the loss rises "
+            "with the value, blue: it falls. Shortcut: G.")
+        self.gradients_button.toggled.connect(self.set_gradients)
+        buttons.addWidget(self.gradients_button)
         hint = QLabel("wheel: scroll · Ctrl+wheel: zoom · drag: pan · click: inspect · "
                       "double-click: enlarge")
         hint.setStyleSheet("color: gray")
@@ -487,6 +525,7 @@ class NetworkView(QWidget):
         self.canvas.zoomed.connect(self._user_zoomed)
         self.columns: list[Column] = []
         self.summary = None
+        self.show_gradients = False
         self.probe: np.ndarray | None = None
         self._auto_zoom = True
         self._labels_due = 0.0  # when the range labels may next be rewritten (time.perf_counter)
@@ -512,6 +551,25 @@ class NetworkView(QWidget):
             for column in self.columns:
                 column.blank()
             return
+        self._build(summary)
+
+    def set_gradients(self, on: bool) -> None:
+        """Show the gradient columns beside the filters and maps, or not (the columns are made
+        again; the window asks the worker for the gradients through gradients_toggled)."""
+        if on == self.show_gradients:
+            return
+        self.show_gradients = on
+        if self.gradients_button.isChecked() != on:
+            self.gradients_button.setChecked(on)
+        if self.summary is not None:
+            latest = self._latest
+            self._build(self.summary)
+            if latest is not None:
+                self.update_snapshot(latest)
+        self.gradients_toggled.emit(on)
+
+    def _build(self, summary) -> None:
+        self._latest, self._stale = None, []
         self._close_enlarged()
         self.scene.clear()
         self.columns, self.summary, self._x = [], summary, 0.0
@@ -532,14 +590,22 @@ class NetworkView(QWidget):
             if stage.type == "conv":
                 weights = (first.config["filters"], first.in_shape[0], first.config["kernel"],
                            first.config["kernel"])
+                in_names = names if stage.first == 0 else None
                 self._add(FilterColumn(self.scene, self._x, f"{first.label} filters", weights,
-                                       conv, stage.first, names if stage.first == 0 else None))
+                                       conv, stage.first, in_names))
+                if self.show_gradients:
+                    self._add(FilterColumn(self.scene, self._x, f"{first.label} dL/dW", weights,
+                                           conv, stage.first, in_names, gradient=True))
                 conv += 1
             if len(shape) == 3:
                 kind = "pooled" if stage.type in POOLS else "maps"
                 self._add(MapColumn(self.scene, self._x, title,
                                     f"{shape[0]} maps · {_shape(shape[1:])}", kind, shape,
                                     stage.last), span)
+                if self.show_gradients:
+                    self._add(GradientMapColumn(self.scene, self._x, f"dL/d({layers[stage.last].label})",
+                                                "red: loss rises · blue: falls", "gradients",
+                                                shape, stage.last), span)
             elif len(shape) == 1 and stage.type != "flatten" and not (
                     stage.type == "dense" and stage.last == len(layers) - 1):
                 self._add(StripColumn(self.scene, self._x, title, shape[0], stage.last), span)
@@ -658,7 +724,19 @@ class NetworkView(QWidget):
         taps = snapshot.probe_taps
         probe = getattr(snapshot, "probe", None)
         probe = self.probe if probe is None else probe
-        if isinstance(column, FilterColumn):
+        gradients = getattr(snapshot, "probe_gradients", None)
+        if isinstance(column, FilterColumn) and column.gradient:
+            if gradients is None or len(gradients.filters) <= column.conv:
+                column.blank()
+            else:
+                column.update(gradients.filters[column.conv])
+        elif isinstance(column, GradientMapColumn):
+            grad = None if gradients is None else gradients.maps[column.tap]
+            if grad is None or grad.shape != column.shape:
+                column.blank()
+            else:
+                column.update(grad, labels)
+        elif isinstance(column, FilterColumn):
             column.update(snapshot.conv_weights[column.conv])
         elif isinstance(column, OutputColumn):
             if snapshot.probe_probabilities is None:
