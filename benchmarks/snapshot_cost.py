@@ -17,6 +17,7 @@ import numpy as np
 
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.inspect import InspectRequest
+from cnnviz.engine.weight_update import WeightRef
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
 from cnnviz.training.snapshot import Progress
@@ -45,6 +46,8 @@ def main() -> None:
         f"conv cell (layer {conv})": dict(inspection=cell),
         f"dense unit (layer {dense})": dict(inspection=unit),
         "saliency + conv cell": dict(saliency=("saliency", None), inspection=cell),
+        "gradient maps": dict(gradients=(True, None)),
+        f"watched conv weight (layer {conv})": dict(weight=WeightRef(conv, "weight", (0, 0, 1, 1))),
     }
     times = {name: [] for name in variants}
     for _ in range(5):  # warm up: numba compilation, buffers
