@@ -70,7 +70,8 @@ def valid_columns(kj, stride, pad, width, out_w):
 
 @parallel(size_of="x")
 def maxpool_forward(x, size, stride, out, argmax):
-    """Max over each size x size window; argmax keeps the winner's flat index in its plane."""
+    """Max over each size x size window; argmax keeps the winner's flat index in its plane.
+    The textbook loops: reference.maxpool_forward."""
     n_img, channels, height, width = x.shape
     out_h, out_w = out.shape[2], out.shape[3]
     flat_x, flat_out, flat_arg = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
@@ -96,7 +97,8 @@ def maxpool_forward(x, size, stride, out, argmax):
 
 @parallel(size_of="dx")
 def maxpool_backward(dout, argmax, dx):
-    """Route each gradient to the window's winner (summing where windows overlap)."""
+    """Route each gradient to the window's winner (summing where windows overlap); see
+    reference.maxpool_backward."""
     n_img, channels, out_h, out_w = dout.shape
     plane_in = dx.shape[2] * dx.shape[3]
     flat_dout, flat_arg, flat_dx = dout.reshape(-1), argmax.reshape(-1), dx.reshape(-1)
@@ -111,6 +113,7 @@ def maxpool_backward(dout, argmax, dx):
 
 @parallel(size_of="x")
 def avgpool_forward(x, size, stride, out):
+    """The mean of each size x size window (reference.avgpool_forward)."""
     n_img, channels, height, width = x.shape
     out_h, out_w = out.shape[2], out.shape[3]
     flat_x, flat_out = x.reshape(-1), out.reshape(-1)
@@ -131,6 +134,7 @@ def avgpool_forward(x, size, stride, out):
 
 @parallel(size_of="dx")
 def avgpool_backward(dout, size, stride, dx):
+    """Each window's gradient shared among its inputs (reference.avgpool_backward)."""
     n_img, channels, height, width = dx.shape
     out_h, out_w = dout.shape[2], dout.shape[3]
     flat_dout, flat_dx = dout.reshape(-1), dx.reshape(-1)

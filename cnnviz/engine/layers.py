@@ -105,7 +105,8 @@ class Layer:
 
 
 class Conv(Layer):
-    """2-D convolution: im2col + GEMM per image, the batch split over threads."""
+    """2-D convolution: im2col + GEMM per image, the batch split over threads. The same
+    arithmetic as plain loops: reference.conv_forward and reference.conv_backward."""
     kind = "conv"
     PARALLEL_MIN_MACS = 2_000_000  # below this, waking a second thread costs more than it saves
 
@@ -159,7 +160,8 @@ class Conv(Layer):
 
 
 class Dense(Layer):
-    """Fully connected: y = x W^T + b. Image maps are flattened in (C, H, W) order first."""
+    """Fully connected: y = x W^T + b. Image maps are flattened in (C, H, W) order first.
+    As plain loops: reference.dense_forward and reference.dense_backward."""
     kind = "dense"
     PARALLEL_MIN_MACS = 1_000_000  # below this, waking a second thread costs more than it saves
     GEMM_MIN_BATCH = 8
@@ -215,6 +217,7 @@ class _Pool(Layer):
 
 
 class MaxPool(_Pool):
+    """As plain loops: reference.maxpool_forward and reference.maxpool_backward."""
     kind = "maxpool"
 
     def forward(self, x, training=False):
@@ -231,6 +234,7 @@ class MaxPool(_Pool):
 
 
 class AvgPool(_Pool):
+    """As plain loops: reference.avgpool_forward and reference.avgpool_backward."""
     kind = "avgpool"
 
     def forward(self, x, training=False):

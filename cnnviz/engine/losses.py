@@ -12,7 +12,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
-    """Softmax followed by the negative log-likelihood of the true class, averaged over the batch."""
+    """Softmax followed by the negative log-likelihood of the true class, averaged over the batch
+    (reference.softmax_cross_entropy spells it out)."""
     n = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
