@@ -51,15 +51,6 @@ def load_dataset(name: str, args, input_shape=None):
         bar.close()
 
 
-def preprocessing_of(dataset_name: str, data) -> dict:
-    """How images must be prepared for a network trained on this dataset (kept in model files)."""
-    from cnnviz.data import catalog
-
-    digit_like = not Path(dataset_name).is_dir() and catalog.info(dataset_name).digit_like
-    return {"channels": data.input_shape[0], "size": list(data.input_shape[1:]),
-            "digit_like": digit_like, "background": "black" if digit_like else "white"}
-
-
 def datasets(args) -> int:
     from cnnviz.data import catalog
 
@@ -84,6 +75,7 @@ def datasets(args) -> int:
 def train(args) -> int:
     from cnnviz import __version__
     from cnnviz.architectures import fit_to_dataset, load_architecture
+    from cnnviz.data import catalog
     from cnnviz.data.augment import Augmentation
     from cnnviz.data.dataset import Dataset
     from cnnviz.engine.network import Network
@@ -106,7 +98,7 @@ def train(args) -> int:
     network = Network(spec, seed=args.seed)
     options = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
     optimizer = OPTIMIZERS[args.optimizer](lr=args.lr, **options)
-    preprocessing = preprocessing_of(args.dataset, data)
+    preprocessing = catalog.preprocessing_of(args.dataset, data)
     print(f"{data.name}: {len(data.train_x):,} training and {len(data.test_x):,} test images, "
           f"{len(data.classes)} classes; network {spec.get('name', args.arch)}, "
           f"{network.summary.params:,} parameters")

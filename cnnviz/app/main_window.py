@@ -654,7 +654,6 @@ class MainWindow(QMainWindow):
                 self._show_running(True)
 
     def save_model(self, path: str) -> bool:
-        from cnnviz.commands import preprocessing_of
         from cnnviz.training.modelfile import save_model
         with self._paused() as paused:
             if not paused:
@@ -667,8 +666,8 @@ class MainWindow(QMainWindow):
                         "curves": curve_history.record(self.curves)}
             try:
                 save_model(path, self.session.network,
-                           {"name": self.dataset_name,
-                            "preprocessing": preprocessing_of(self.dataset_name, self.dataset)},
+                           {"name": self.dataset_name, "preprocessing":
+                            catalog.preprocessing_of(self.dataset_name, self.dataset)},
                            training)
             except (OSError, DataError, ValueError) as exc:
                 self.show_error("Save model", f"Could not save {path}:\n{exc}")

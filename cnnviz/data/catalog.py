@@ -140,6 +140,14 @@ def info(name: str) -> DatasetInfo:
     return CATALOG[key]
 
 
+def preprocessing_of(dataset_name: str, data: Dataset) -> dict:
+    """How images must be prepared for a network trained on this dataset (model files keep it,
+    so `cnnviz predict` and the app prepare a photo the way the training images were)."""
+    digit_like = not Path(dataset_name).is_dir() and info(dataset_name).digit_like
+    return {"channels": data.input_shape[0], "size": list(data.input_shape[1:]),
+            "digit_like": digit_like, "background": "black" if digit_like else "white"}
+
+
 def download(name: str, progress: Progress | None = None,
              cancel: Callable[[], bool] | None = None) -> Path:
     """Fetch the dataset's files into the cache (checked against SHA-256); the folder."""
