@@ -175,8 +175,7 @@ def _check_field(name: str, field: Field, value: Any, where: str, index: int) ->
         if not math.isfinite(number):
             fail(f"must be a number, not {value!r}")
         value = number
-    too_low = value <= field.low if field.low_open else value < field.low
-    if field.low is not None and too_low:
+    if field.low is not None and (value <= field.low if field.low_open else value < field.low):
         fail(f"must be {'>' if field.low_open else '>='} {field.low:g}, not {value!r}")
     if field.high is not None and value > field.high:
         fail(f"must be <= {field.high:g}, not {value!r}")

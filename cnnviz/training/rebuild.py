@@ -81,12 +81,15 @@ def rebuild(old_network: Network, new_spec: dict, optimizer: Optimizer | None = 
 def _check_moved(network: Network) -> None:
     """Guard against a layer class whose params()/buffers() do not read the attributes named by
     their keys: moving the objects would then silently do nothing."""
-    for layer in network.layers:
+    for layer in network.layers:  # a real check, not an assert: python -O must not drop it
         for name, param in layer.params().items():
-            assert getattr(layer, name) is param, f"{layer.kind}.{name} is not an attribute"
+            if getattr(layer, name, None) is not param:
+                raise TypeError(f"{layer.kind}.params() names '{name}', which is not the "
+                                f"layer's attribute of that name")
         for name, buffer in layer.buffers().items():
-            assert np.shares_memory(getattr(layer, name), buffer), \
-                f"{layer.kind}.{name} is not an attribute"
+            if not np.shares_memory(getattr(layer, name, np.empty(0)), buffer):
+                raise TypeError(f"{layer.kind}.buffers() names '{name}', which is not the "
+                                f"layer's attribute of that name")
 
 
 def edit_report(old_network: Network, new_network: Network) -> str:

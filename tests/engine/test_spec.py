@@ -657,3 +657,11 @@ def test_a_random_spec_fails_clearly_or_builds_a_network_that_runs(value):
     assert repr(value) == before
     event("valid")
     check_network_runs(value, summary)
+
+
+def test_a_field_without_a_lower_bound_is_checked_against_its_upper_bound_only():
+    from cnnviz.engine.spec import Field, SpecError, _check_field
+
+    assert _check_field("units", Field(int, high=10), -5, "layer 0 (dense)", 0) == -5
+    with pytest.raises(SpecError, match="field 'units' must be <= 10, not 11"):
+        _check_field("units", Field(int, high=10), 11, "layer 0 (dense)", 0)

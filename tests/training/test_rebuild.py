@@ -191,3 +191,16 @@ def test_mismatch_with_a_dataset():
     assert mismatch((3, 16, 16), data.classes, data) is None
     assert "takes 1x16x16" in mismatch((1, 16, 16), data.classes, data)
     assert "in 4 classes" in mismatch((3, 16, 16), CLASSES, data)
+
+
+def test_a_layer_whose_params_are_not_its_attributes_is_refused_even_under_python_O(
+        monkeypatch):
+    """The check that the moved weights really are the layer's is a raise, not an assert."""
+    from cnnviz.engine.layers import Dense
+    from cnnviz.training import rebuild as rebuilding
+
+    network = Network(SPEC, seed=0)
+    original = Dense.params
+    monkeypatch.setattr(Dense, "params", lambda self: {"kernel": original(self)["weight"]})
+    with pytest.raises(TypeError, match="dense.params\\(\\) names 'kernel'"):
+        rebuilding._check_moved(network)
