@@ -60,7 +60,7 @@ class Layer:
         # The network clears this on layers whose input gradient nobody needs (the first conv).
         self.needs_input_grad = True
         self.interrupt = NEVER  # the network hands its flag to the layers for interruptible calls
-        self._workspace: dict[str, np.ndarray] = {}
+        self._workspace: dict[tuple, np.ndarray] = {}
 
     def output_shape(self, in_shape: Shape) -> Shape:
         return infer_layer(self.config, in_shape)[0]
@@ -85,12 +85,21 @@ class Layer:
         out, params, macs = infer_layer(config, tuple(in_shape))
         return cls(LayerInfo(0, dict(config), tuple(in_shape), out, params, macs), dtype, rng)
 
+    SCRATCH_SHAPES = 3  # per buffer name: the batch, the one-image probe, an epoch's last batch
+
     def scratch(self, name: str, shape: tuple, dtype=None) -> np.ndarray:
-        """A buffer reused across steps of the same batch size."""
-        buf = self._workspace.get(name)
-        dtype = self.dtype if dtype is None else dtype
-        if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = self._workspace[name] = np.empty(shape, dtype)
+        """A buffer reused across calls, one per name and shape: training batches and the
+        one-image probe's passes alternate, and each keeps its own instead of reallocating the
+        other's. At most SCRATCH_SHAPES shapes per name are kept (the oldest goes first)."""
+        dtype = np.dtype(self.dtype if dtype is None else dtype)
+        key = (name, tuple(shape), dtype)
+        buf = self._workspace.pop(key, None)
+        if buf is None:
+            buf = np.empty(shape, dtype)
+            same_name = [k for k in self._workspace if k[0] == name]
+            for old in same_name[:max(0, len(same_name) - self.SCRATCH_SHAPES + 1)]:
+                del self._workspace[old]
+        self._workspace[key] = buf  # last in the dict: the most recently used
         return buf
 
     def output(self, n: int, training: bool, dtype=None) -> np.ndarray:
