@@ -197,6 +197,7 @@ class Strip(History):
                 self.half_range *= 2
         super().add(step, shares)
 
-    def image(self) -> tuple[np.ndarray, float, float]:
-        """(columns, bins) on an even step grid, and the first and last step it spans."""
+    def image(self) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """(columns, bins) on an even step grid: the step each column shows, the image, and the
+        first and last step it spans."""
         return even_columns(*self.points())

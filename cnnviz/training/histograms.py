@@ -66,7 +66,8 @@ def gradient_histogram(g: np.ndarray) -> np.ndarray | None:
         return None
     with np.errstate(divide="ignore"):
         rows = np.log10(np.abs(s))  # -inf for an exact zero
-    if not np.isfinite(rows.max()):
+    largest = rows.max()
+    if np.isnan(largest) or largest == np.inf:
         return None
     rows -= GRAD_LOW
     rows *= GRAD_PER_DECADE
@@ -85,14 +86,17 @@ def widen(shares: np.ndarray) -> np.ndarray:
     return out
 
 
-def even_columns(steps: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, float, float]:
+def even_columns(steps: np.ndarray, columns: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """The columns laid on an even step grid, for an image: as many grid columns as columns, each
     showing the column measured last at or before it (steps between measurements need not be
-    even: the health is measured by the clock). Returns the image and the steps it spans."""
+    even: the health is measured by the clock). Returns the step each grid column shows, the
+    image and the steps it spans."""
     n = len(steps)
     if n == 0:
-        return columns[:0], 0.0, 1.0
+        return steps[:0], columns[:0], 0.0, 1.0
     gap = (steps[-1] - steps[0]) / (n - 1) if n > 1 else 1.0
     first, last = float(steps[0]), float(steps[-1] + gap)
     centres = first + (np.arange(n) + 0.5) * (last - first) / n
-    return columns[np.searchsorted(steps, centres, side="right") - 1], first, last
+    shown = np.searchsorted(steps, centres, side="right") - 1
+    return steps[shown], columns[shown], first, last

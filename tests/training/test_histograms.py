@@ -54,6 +54,9 @@ def test_gradient_histogram_counts_sizes_on_the_fixed_log_axis():
     g = (10.0 ** rng.uniform(-12, 3, 5000) * rng.choice([-1, 1], 5000)).astype(np.float32)
     np.testing.assert_allclose(histograms.gradient_histogram(g), numpy_gradient_shares(g))
     assert histograms.gradient_histogram(np.array([np.inf, 1.0])) is None
+    assert histograms.gradient_histogram(np.array([1.0, np.nan])) is None
+    dead = histograms.gradient_histogram(np.zeros((8, 4), np.float32))  # a dead layer: all 0
+    assert dead[0] == 1.0 and dead.sum() == 1.0
 
 
 def test_a_big_layer_is_sampled_evenly_and_its_shape_kept():
@@ -112,7 +115,8 @@ def test_a_strip_stays_bounded_over_100k_steps_and_draws_a_bounded_image():
     gaps = np.diff(steps)
     assert gaps.min() == gaps.max() and steps[0] == 1 and steps[-1] > 100_000 - gaps[0]
     assert (columns.argmax(axis=1) == steps % GRAD_BINS).all()  # each column is its step's
-    image, start, end = strip.image()
+    shown, image, start, end = strip.image()
+    np.testing.assert_array_equal(shown, steps)
     assert image.shape == columns.shape  # columns drawn: as many as kept, at most 500
     np.testing.assert_array_equal(image, columns)  # even steps: the grid is the columns
     assert start == steps[0] and end == steps[-1] + gaps[0]
@@ -121,11 +125,12 @@ def test_a_strip_stays_bounded_over_100k_steps_and_draws_a_bounded_image():
 def test_uneven_steps_are_laid_on_an_even_grid_by_the_last_column_measured():
     steps = np.array([0, 10, 11, 12])
     columns = np.arange(4 * 3).reshape(4, 3)
-    image, start, end = histograms.even_columns(steps, columns)
+    shown, image, start, end = histograms.even_columns(steps, columns)
     assert (start, end) == (0, 16)
     centres = [2, 6, 10, 14]
     expected = [max(i for i in range(4) if steps[i] <= c) for c in centres]
     np.testing.assert_array_equal(image, columns[expected])
+    np.testing.assert_array_equal(shown, steps[expected])
 
 
 def test_measure_gives_each_weighted_layer_the_histograms_of_its_last_batch():
