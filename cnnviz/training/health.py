@@ -1,6 +1,7 @@
 """How well a network is learning, measured from the training step just taken: per layer, the
-size of the weights and of their gradients, the update-to-weight ratio, and how many units of
-each activation are dead (ReLU) or saturated (tanh, sigmoid).
+size of the weights and of their gradients and their histograms (training/histograms.py), the
+update-to-weight ratio, and how many units of each activation are dead (ReLU) or saturated
+(tanh, sigmoid); and bounded histories of such figures over the steps (History, Strip).
 
 Read right after a training batch: the gradients are that batch's (the optimizer's own), and each
 activation layer still holds that batch's input or output. A later forward pass (the probe, an
