@@ -1,15 +1,34 @@
 """Training health over time: per layer, the update-to-weight ratio, the gradient norm and the
 share of dead ReLU units (or saturated tanh / sigmoid outputs), on one shared step axis, with
-warnings in plain words when a figure leaves its healthy range. Fed the snapshots' health
-records (training/health.py); each curve is a bounded History, so a long run costs what a short
-one does."""
+warnings in plain words when a figure leaves its healthy range; beside them, for the layer
+chosen, heat strips of its weights' and its gradients' histograms over the same steps. Fed the
+snapshots' health records (training/health.py); each curve and strip is a bounded History, so a
+long run costs what a short one does."""
 from __future__ import annotations
 
-import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from typing import NamedTuple
 
-from cnnviz.training.health import History, warnings
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnviz.training.health import History, Strip, warnings
+from cnnviz.training.histograms import (
+    GRAD_BINS,
+    GRAD_HIGH,
+    GRAD_LOW,
+    GRAD_PER_DECADE,
+    WEIGHT_BINS,
+    gradient_edges,
+)
 
 TOOLTIP = ("How healthy training is, layer by layer. Update ratio: how much one step changes the "
            "weights, lr × |gradient| / |weights|; around 1e-3 (the band) is the usual sign of a "
@@ -18,10 +37,32 @@ TOOLTIP = ("How healthy training is, layer by layer. Update ratio: how much one 
            "share of a ReLU's units that were zero for every image of the batch (they cannot "
            "learn back), or of a tanh's or sigmoid's outputs in its flat tails.")
 PLOTS = (("update_ratio", "update ratio", True), ("grad_norm", "gradient norm", True),
-         ("inactive", "dead / saturated", False))
+         ("inactive", "dead or saturated", False))
 REDRAW_MS = 1000
+WEIGHTS_TIP = ("The chosen layer's weights over the steps: each column is one step, each row a "
+               "range of weight values, brighter where more of the weights lie (a log scale: "
+               "see the colour bar). A band that widens: the weights spread as the layer "
+               "learns; one that keeps widening: they grow without bound (lower the learning "
+               "rate, or add weight decay). A band narrowing towards 0: weight decay pulling "
+               "them in, or a layer dying. A band that no longer changes: the layer has "
+               "stopped learning.")
+GRADS_TIP = ("The sizes of the chosen layer's gradients |dL/dw| over the steps, on a log axis: "
+             "each column is one step, brighter where more of the weights' gradients lie. The "
+             "band sinking towards the bottom over the steps: gradients shrinking towards 0, "
+             "vanishing (the layer stops learning: raise the learning rate, or add batch norm). "
+             "Rising towards the top: exploding (lower the learning rate). The bottom row, 0: "
+             "weights that got no gradient at all, as those of dead ReLU units.")
+# Colours: log10 of a bin's share. A layer's histograms are of at most 65536 values, so the
+# rarest bin holds 10**-4.8 of them: just above the floor, so that it still shows.
+SHARE_LEVELS = (-5.5, 0.0)
 COLOURS = ("#4c9be8", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2",
            "#ff9da7", "#9c755f", "#bab0ac")
+
+
+class LayerStrips(NamedTuple):
+    name: str  # "3 conv": the layer and its kind
+    weights: Strip
+    grads: Strip
 
 
 class HealthPane(QWidget):
@@ -35,11 +76,20 @@ class HealthPane(QWidget):
         self.view.setToolTip(TOOLTIP)
         # The plots take the height there is (their own wish, 500 px, made the dock scroll).
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
-        self.plots = {}
+        self.plots, self.plot_names = {}, {}
+        curves = self.view.addLayout(row=0, col=0)
         for row, (key, label, log) in enumerate(PLOTS):
-            plot = self.view.addPlot(row=row, col=0)
-            plot.setLabel("left", label)
+            plot = curves.addPlot(row=row, col=0)
+            # Named inside, top left: a plot is some 45 px high on a laptop screen, too little
+            # for the name along its axis.
+            name = pg.TextItem(label, color="#cccccc", anchor=(0, 0), fill=(0, 0, 0, 170))
+            name.setParentItem(plot.getViewBox())  # not of the data: stays put when panned
+            name.setPos(2, 0)
+            name.setZValue(10)
+            self.plot_names[key] = name
             plot.getAxis("left").enableAutoSIPrefix(False)  # 1e-3 is the figure to read
+            if row < len(PLOTS) - 1:  # the steps are read off the bottom plot's axis
+                plot.getAxis("bottom").setStyle(showValues=False)
             plot.setLogMode(y=log)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.addLegend(offset=(-5, 5), colCount=4, labelTextSize="8pt")
@@ -47,31 +97,91 @@ class HealthPane(QWidget):
                 plot.setXLink(self.plots[PLOTS[0][0]])
             self.plots[key] = plot
         self.plots["inactive"].setYRange(0, 1)
-        self.plots["inactive"].setLabel("bottom", "training step (batches)")
+        small_label(self.plots["inactive"], "bottom", "training step (batches)")
         band = pg.LinearRegionItem((-4, -2), orientation="horizontal", movable=False,
                                    brush=pg.mkBrush(90, 200, 90, 35), pen=pg.mkPen(None))
         band.setToolTip("Update ratios between 1e-4 and 1e-2: the usual healthy range.")
         self.plots["update_ratio"].addItem(band)
+        self._build_strips(self.view.addLayout(row=0, col=1))
+        self.view.ci.layout.setColumnStretchFactor(0, 3)
+        self.view.ci.layout.setColumnStretchFactor(1, 2)
         self.warning = QLabel("")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b3261e")
+        self.layer_box = QComboBox()
+        self.layer_box.setToolTip("The layer whose weight and gradient histograms the heat "
+                                  "strips show.")
+        self.layer_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.layer_box.currentIndexChanged.connect(self._layer_chosen)
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self._draw)
+        below = QHBoxLayout()
+        below.addWidget(self.warning, 1)
+        chooser = QLabel("Histograms of layer")
+        chooser.setToolTip(self.layer_box.toolTip())
+        below.addWidget(chooser)
+        below.addWidget(self.layer_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.warning)
+        layout.addLayout(below)
         self.reset()
 
+    def _build_strips(self, strips: pg.GraphicsLayout) -> None:
+        """Two heat strips, step x value bin, on the curves' step axis, with one colour bar."""
+        self.strip_plots, self.strip_images = {}, {}
+        for row, (key, label, tip) in enumerate((("weights", "weight", WEIGHTS_TIP),
+                                                 ("grads", "|gradient|", GRADS_TIP))):
+            plot = strips.addPlot(row=row, col=0)
+            small_label(plot, "left", label)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.setXLink(self.plots[PLOTS[0][0]])
+            plot.disableAutoRange()  # the x range follows the curves; y is the histogram's
+            plot.setMenuEnabled(False)
+            image = StripImage(key)
+            image.setToolTip(tip)
+            plot.addItem(image)
+            plot.getViewBox().setToolTip(tip)
+            self.strip_plots[key], self.strip_images[key] = plot, image
+        self.strip_plots["weights"].getAxis("bottom").setStyle(showValues=False)
+        grads = self.strip_plots["grads"]
+        small_label(grads, "bottom", "training step (batches)")
+        low = GRAD_LOW - 1 / GRAD_PER_DECADE  # the row of zeros, below 10**GRAD_LOW
+        grads.setYRange(low, GRAD_HIGH, padding=0)
+        # Labelled every sixth decade (some 70 px hold three labels), ticked every decade.
+        labelled = range(GRAD_HIGH, GRAD_LOW + 2, -6)  # 100, 1e-4, and 0 at the bottom
+        grads.getAxis("left").setTicks([
+            [((low + GRAD_LOW) / 2, "0")] + [(d, decade(d)) for d in labelled],
+            [(d, "") for d in range(GRAD_LOW, GRAD_HIGH + 1) if d not in labelled]])
+        self.strip_plots["weights"].setYRange(-1, 1, padding=0)
+        bar = pg.ColorBarItem(values=SHARE_LEVELS, colorMap="inferno", width=10,
+                              label="share of values in a bin", interactive=False,
+                              colorMapMenu=False)
+        bar.axis.setTicks([[(p, f"{100 * 10.0 ** p:g}%") for p in range(-5, 1)]])
+        bar.setImageItem(list(self.strip_images.values()))
+        bar.setToolTip("How many of the layer's values a bin holds, on a log scale: each step "
+                       "brighter is ten times as many. Empty bins are left black.")
+        strips.addItem(bar, row=0, col=1, rowspan=2)
+        self.colour_bar = bar
+
     def reset(self) -> None:
-        """A new run: no curves."""
+        """A new run: no curves, no strips."""
         for plot in self.plots.values():
             for item in list(plot.listDataItems()):
                 plot.removeItem(item)
             plot.legend.clear()
         self.series: dict[tuple[str, int], tuple[History, pg.PlotDataItem]] = {}
+        # Per layer with weights, the weights' and the gradients' strips (every layer's kept:
+        # choosing another shows its whole run).
+        self.strips: dict[int, LayerStrips] = {}
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        self.layer_box.blockSignals(False)
+        for image in self.strip_images.values():
+            image.show_strip(None)
         self._last_step = None
         self._stale: set = set()  # curves with points not drawn yet
+        self._strips_stale = False  # the chosen layer's strips have columns not drawn yet
         self._said: set[tuple[int, str]] = set()
         self.warning.setText("No warnings: every layer is in its healthy range so far.")
 
@@ -80,8 +190,47 @@ class HealthPane(QWidget):
             if item in self._stale:
                 item.setData(*history.points())
         self._stale.clear()
+        if self._strips_stale:
+            self._draw_strips()
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def chosen_layer(self) -> int | None:
+        return self.layer_box.currentData()
+
+    def _draw_strips(self) -> None:
+        self._strips_stale = False
+        strips = self.strips.get(self.chosen_layer())
+        for key, image in self.strip_images.items():
+            image.show_strip(getattr(strips, key) if strips else None)
+        if strips and strips.weights.half_range:
+            half = strips.weights.half_range
+            self.strip_plots["weights"].setYRange(-half, half, padding=0)
+
+    def _layer_chosen(self) -> None:
+        self._strips_stale = True
+        if self.isVisible():
+            self._draw_strips()
+
+    def _add_histograms(self, step: int, record) -> None:
+        name = f"{record.layer} {record.kind}"
+        strips = self.strips.get(record.layer)
+        if strips is None or strips.name != name:  # new, or another layer after an edit
+            where = sum(layer < record.layer for layer in self.strips)
+            if strips is None:
+                self.layer_box.insertItem(where, name, record.layer)
+            else:
+                self.layer_box.setItemText(where, name)
+            strips = self.strips[record.layer] = LayerStrips(name, Strip(WEIGHT_BINS),
+                                                             Strip(GRAD_BINS))
+            if self.layer_box.currentIndex() < 0:
+                self.layer_box.setCurrentIndex(0)
+        if record.weight_hist is not None:
+            strips.weights.add(step, record.weight_hist, record.weight_range)
+        if record.grad_hist is not None:
+            strips.grads.add(step, record.grad_hist)
+        if record.layer == self.chosen_layer():
+            self._strips_stale = True
+
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._draw()
 
@@ -109,6 +258,8 @@ class HealthPane(QWidget):
                 history, item = self._curve(key, record.layer, name)
                 history.add(step, value)
                 self._stale.add(item)
+            if record.weight_hist is not None or record.grad_hist is not None:
+                self._add_histograms(step, record)
         # A tab behind Curves costs nothing: drawn when it comes forward. In view, drawn at
         # most once a second (each curve's redraw re-ranges its plot: a few ms a curve).
         if self.isVisible() and not self._timer.isActive():
@@ -121,3 +272,66 @@ class HealthPane(QWidget):
                 if (w.layer, w.problem) not in self._said:
                     self._said.add((w.layer, w.problem))
                     self.warned.emit(w.text)
+
+
+def small_label(plot: pg.PlotItem, side: str, text: str) -> None:
+    """An axis label in 8 pt: a plot is some 70 px high on a laptop screen."""
+    axis = plot.getAxis(side)
+    axis.setLabel(text, **{**axis.labelStyle, "font-size": "8pt"})  # keeps the theme's colour
+
+
+def decade(power: int) -> str:
+    """10**power as a learner reads it: 0.01, 1, 100, 1e-6."""
+    return f"{10.0 ** power:g}" if -2 <= power <= 2 else f"1e{power}"
+
+
+class StripImage(pg.ImageItem):
+    """A heat strip: a Strip's columns on their steps, coloured by the log of each bin's share
+    (empty bins transparent). Hovering tells the step, the bin and its share."""
+
+    def __init__(self, kind: str):
+        super().__init__(axisOrder="col-major")  # image[column, bin]: x is the step
+        self.kind = kind
+        self.setAcceptHoverEvents(True)
+        self._shown = None
+
+    def show_strip(self, strip: Strip | None) -> None:
+        if strip is None or strip.count == 0:
+            self.clear()
+            self._shown = None
+            return
+        steps, columns, first, last = strip.image()
+        with np.errstate(divide="ignore"):
+            shown = np.log10(columns)
+        shown[~np.isfinite(shown)] = np.nan  # an empty bin shows the background
+        self.setImage(shown, autoLevels=False, levels=SHARE_LEVELS)
+        if self.kind == "weights":
+            low, high = -strip.half_range, strip.half_range
+        else:
+            low, high = GRAD_LOW - 1 / GRAD_PER_DECADE, GRAD_HIGH
+        self.setRect(QRectF(first, low, last - first, high - low))
+        self._shown = (steps, columns, low, high)
+
+    def bin_text(self, column: int, row: int) -> str:
+        """What a learner hovering a bin is looking at."""
+        steps, columns, low, high = self._shown
+        share = columns[column, row]
+        if self.kind == "weights":
+            width = (high - low) / columns.shape[1]
+            what = f"weights from {low + row * width:.3g} to {low + (row + 1) * width:.3g}"
+        else:
+            edges = gradient_edges()
+            what = (f"gradients under {edges[1]:.0e} (zero)" if row == 0 else
+                    f"gradients above {edges[row]:.2g}" if row == len(edges) - 2 else
+                    f"gradients from {edges[row]:.2g} to {edges[row + 1]:.2g}")
+        return f"Step {steps[column]:,}: {share:.2%} of the layer's {what}."
+
+    def hoverEvent(self, ev) -> None:
+        super().hoverEvent(ev)
+        if ev.isExit() or self._shown is None:
+            return
+        columns = self._shown[1]
+        column, row = int(ev.pos().x()), int(ev.pos().y())
+        if 0 <= column < columns.shape[0] and 0 <= row < columns.shape[1]:
+            tip = WEIGHTS_TIP if self.kind == "weights" else GRADS_TIP
+            self.setToolTip(f"{self.bin_text(column, row)}\n\n{tip}")
