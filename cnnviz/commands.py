@@ -111,7 +111,8 @@ def train(args) -> int:
         progress["steps"] = p.step
         bar.show(p)
         if args.health:  # right after the step: the layers still hold its batch
-            health_rows.extend(health.csv_rows(health.measure(network, optimizer.lr), p.step))
+            records = health.measure(network, optimizer.lr, histograms=False)  # not in the CSV
+            health_rows.extend(health.csv_rows(records, p.step))
 
     def on_epoch_end(epoch):
         progress["epochs"] = epoch
