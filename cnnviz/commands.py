@@ -300,7 +300,7 @@ def write_health(path: str, rows: list[list]) -> None:
     import csv
     import io
 
-    from cnnviz.training.export import atomic_write
+    from cnnviz.files import atomic_write
     from cnnviz.training.health import CSV_HEADER
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import gzip
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from cnnviz.data.errors import DataError
+from cnnviz.files import atomic_write
 
 # type code -> big-endian dtype, as in the format's description on Yann LeCun's MNIST page.
 TYPE_CODES: dict[int, np.dtype] = {
@@ -153,8 +153,8 @@ def _truncated(path: Path, shape, dtype: np.dtype, got_bytes: int) -> str:
 def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool) -> None:
     """Write ``array`` as an IDX file (gzipped if ``compress``), atomically.
 
-    The file appears complete or not at all: it is written to a temporary file in the same folder
-    and moved into place with os.replace, so a crash never leaves a half-written dataset behind.
+    The file appears complete or not at all (cnnviz/files.py): a crash never leaves a half-written
+    dataset behind.
     """
     path = Path(path)
     array = np.asarray(array)
@@ -177,26 +177,15 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool) -> Non
 
 
 def _write_atomically(path: Path, header: bytes, body: bytes, compress: bool) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with open(fd, "wb") as out:
-            if compress:
-                # filename="" and mtime=0: the same array always gives the same bytes.
-                with gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0) as gz:
-                    gz.write(header)
-                    gz.write(body)
-            else:
-                out.write(header)
-                out.write(body)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_write(path) as out:
+        if compress:
+            # filename="" and mtime=0: the same array always gives the same bytes.
+            with gzip.GzipFile(filename="", fileobj=out, mode="wb", mtime=0) as gz:
+                gz.write(header)
+                gz.write(body)
+        else:
+            out.write(header)
+            out.write(body)
 
 
 def load_idx_pair(images_path: str | os.PathLike,

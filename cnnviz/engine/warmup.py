@@ -15,7 +15,6 @@ holds, and the kernels load when first used.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from cnnviz.files import atomic_write
 
 from cnnviz.engine import numba_env  # numba's cache folder, set before numba is used
 
@@ -221,9 +222,8 @@ def _write_mark(everything: bool) -> None:
     except (OSError, ValueError, AttributeError):
         pass
     try:
-        temporary = path.with_name(f"{MARK_NAME}.{os.getpid()}")
-        temporary.write_text(json.dumps({"fingerprint": current, "everything": everything}))
-        os.replace(temporary, path)
+        with atomic_write(path, text=True) as out:
+            out.write(json.dumps({"fingerprint": current, "everything": everything}))
     except OSError:  # a read-only cache: then numba could not cache the kernels either
         pass
 

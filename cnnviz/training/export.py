@@ -1,45 +1,25 @@
 """Export a trained network's weights to ONNX, safetensors (PyTorch layout) and NumPy's npz.
 
-Every file is written atomically: to a temporary file in the same folder, then os.replace'd
-onto the target, so a crash or a full disk never leaves a half-written export under the real name.
+Every file is written atomically (cnnviz/files.py), so a crash or a full disk never leaves a
+half-written export under the real name.
 Each format carries the class names and the spec, so an exported file describes itself.
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 
 from cnnviz.engine.layers import Layer
 from cnnviz.engine.network import Network
 from cnnviz.engine.spec import conv_padding
+from cnnviz.files import atomic_write
 
 # Opset 18 (IR version 8) is recent enough for every operator used here and old enough that
 # onnxruntime >= 1.14 and most other runtimes load it. Every node keeps its meaning back to 13.
 DEFAULT_OPSET = 18
 MIN_OPSET = 13
-
-
-@contextmanager
-def atomic_write(path: str | os.PathLike):
-    """A binary file object to write; it replaces `path` only if the block finishes."""
-    path = Path(path)
-    # open(..., "xb") rather than mkstemp: the file gets the user's usual permissions (mkstemp's
-    # are 0600), and "x" refuses to clobber anything that happens to have the name.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(tmp, "xb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _spec_json(network: Network) -> str:

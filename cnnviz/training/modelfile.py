@@ -3,13 +3,10 @@ record) and weights.safetensors (every state_dict entry). Saving is atomic; load
 and turns every fault into a ModelFileError that names the file and says what is wrong."""
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +19,7 @@ import cnnviz
 from cnnviz.data.errors import DataError
 from cnnviz.engine import spec as specs
 from cnnviz.engine.network import Network
+from cnnviz.files import atomic_write
 
 FORMAT, VERSION = "cnnviz-model", 1
 MODEL_JSON, SAFETENSORS, NPZ = "model.json", "weights.safetensors", "weights.npz"
@@ -91,29 +89,10 @@ def save_model(path, network: Network, dataset: dict, training: dict) -> None:
     # Serialise before touching the disk, so most mistakes never create a temporary file.
     model_bytes = json.dumps(model, indent=2, default=_plain).encode("utf-8")
     weights = safetensors.numpy.save(state)
-    # Temporary files are private (0600): keep the old file's mode, else 0644 (umask: not readable
-    # without changing it, which is not thread-safe). Same folder, so os.replace is atomic.
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    tmp = tempfile.NamedTemporaryFile(delete=False, dir=path.parent, prefix=f".{path.name}.tmp.")
-    try:
-        with tmp:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr(MODEL_JSON, model_bytes)
-                archive.writestr(SAFETENSORS, weights)
-            tmp.flush()
-            os.fsync(tmp.fileno())  # the bytes are on disk before the rename makes them the file
-        os.chmod(tmp.name, mode)
-        os.replace(tmp.name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp.name)
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable (Windows cannot open folders)
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    with atomic_write(path) as out:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(MODEL_JSON, model_bytes)
+            archive.writestr(SAFETENSORS, weights)
 
 
 def _check_members(infos, fail) -> None:

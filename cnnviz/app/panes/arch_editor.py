@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeade
 from cnnviz.engine import spec as specs
 from cnnviz.engine.receptive import Field, receptive_fields
 from cnnviz.engine.spec import LAYER_TYPES, LayerInfo, SpecError, Summary, describe
+from cnnviz.files import atomic_write
 
 from .edit_history import EditHistory, conv_block
 from .layer_form import ERROR_COLOUR, LAYER_HELP, LayerForm, layer_title
@@ -311,7 +310,7 @@ class ArchitectureEditor(QWidget):
         return True
 
     def save_file(self, path) -> bool:
-        """Save the spec as JSON, atomically (a temporary file, then os.replace)."""
+        """Save the spec as JSON, atomically (cnnviz/files.py)."""
         if self._spec is None:
             self.message("Cannot save the architecture", "There is no architecture to save.")
             return False
@@ -321,18 +320,10 @@ class ArchitectureEditor(QWidget):
             return False
         path = Path(path)
         text = json.dumps(self._spec, indent=2) + "\n"
-        temp = None
         try:
-            fd, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
-                                        suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with atomic_write(path, text=True) as handle:
                 handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
         except OSError as exc:
-            if temp is not None and os.path.exists(temp):
-                os.unlink(temp)
             self.message("Cannot save the architecture",
                          f"{path}: cannot write it ({exc.strerror or exc})")
             return False
