@@ -50,6 +50,7 @@ class Docks:
     evaluation: QDockWidget
     inspector: QDockWidget
     health: QDockWidget
+    timeline: QDockWidget
 
 
 def fit_to_screen(window: QWidget) -> None:
@@ -75,10 +76,10 @@ def bottom_height(window_height: int) -> int:
 
 def arrange(window: QMainWindow, docks: Docks) -> None:
     """The default arrangement for the window's current size: Architecture left, Input right
-    (full height), Curves (with the Inspector and Training health as tabs) and Evaluation at the
-    bottom; on a short screen the Evaluation becomes one more tab there."""
+    (full height), Curves (with the Inspector, Training health and the Filter timeline as tabs)
+    and Evaluation at the bottom; on a short screen the Evaluation becomes one more tab there."""
     for dock in (docks.architecture, docks.input, docks.curves, docks.evaluation,
-                 docks.inspector, docks.health):
+                 docks.inspector, docks.health, docks.timeline):
         dock.setFloating(False)
         dock.show()
     # The Input dock (the probe, its prediction) runs the window's whole height, beside the
@@ -90,6 +91,7 @@ def arrange(window: QMainWindow, docks: Docks) -> None:
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.evaluation)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.inspector)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.health)
+    window.addDockWidget(Qt.BottomDockWidgetArea, docks.timeline)
     if compact(window.height()):
         window.tabifyDockWidget(docks.curves, docks.inspector)
         window.tabifyDockWidget(docks.curves, docks.health)
@@ -103,6 +105,7 @@ def arrange(window: QMainWindow, docks: Docks) -> None:
         row = window.width() - docks.input.widget().natural_width()
         wide = max(row * 3 // 5, min(INSPECTOR_WIDTH, row - EVALUATION_WIDTH))
         window.resizeDocks([docks.curves, docks.evaluation], [wide, row - wide], Qt.Horizontal)
+    window.tabifyDockWidget(docks.inspector, docks.timeline)
     docks.curves.raise_()
     sides = [docks.architecture, docks.input]
     window.resizeDocks(sides, [dock.widget().natural_width() for dock in sides], Qt.Horizontal)
