@@ -18,6 +18,7 @@ from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes import curve_history
 from cnnviz.app.panes.curves import CurvesPane
 from cnnviz.app.panes.evaluation import EvaluationPane
+from cnnviz.app.panes.filter_timeline import FilterTimelinePane
 from cnnviz.app.panes.health_dock import HealthPane
 from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
@@ -124,9 +125,14 @@ class MainWindow(QMainWindow):
             "One weight's last update by the optimizer, new weight = weight − learning rate × "
             "gradient, with the real numbers, and where its gradient comes from.")
         self.weight_step.step_requested.connect(self.step)
+        self.timeline = FilterTimelinePane()
+        self.timeline_dock = self._dock(
+            "Filter timeline", self.timeline, Qt.BottomDockWidgetArea,
+            "A conv layer's filters at moments of training, from random noise to now.")
         self.docks = Docks(self.findChild(QDockWidget, "Architecture"),
                            self.findChild(QDockWidget, "Input"), curves, evaluation,
-                           (self.inspector_dock, self.weight_dock, self.health_dock))
+                           (self.inspector_dock, self.weight_dock, self.health_dock,
+                            self.timeline_dock))
         self.network_view.cell_clicked.connect(self._clicked)
         self.network_view.gradients_toggled.connect(self._send_gradients)
         self.inspector.weight_chosen.connect(self.watch_weight)
@@ -396,6 +402,7 @@ class MainWindow(QMainWindow):
             self.curves.reset()
         self.evaluation.clear()  # of weights that are gone
         self.health.reset()
+        self.timeline.reset()
         if self._loop_message and self.statusBar().currentMessage() == self._loop_message:
             self.statusBar().clearMessage()  # news of the old session (a divergence) is past
         self._loop_message = ""
@@ -585,6 +592,7 @@ class MainWindow(QMainWindow):
         self.curves.add_snapshot(snap)
         self.health.add_snapshot(snap)
         self.weight_step.update_snapshot(snap)
+        self.timeline.add_snapshot(snap)
         self.evaluation.update_snapshot(snap)
         self.input.show_prediction(snap.probe_probabilities)
         self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)
