@@ -23,6 +23,7 @@ from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.steady_label import SteadyLabel
+from cnnviz.app.panes.top_images import TopImagesPane
 from cnnviz.app.space_shortcut import SpaceForTraining
 from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
@@ -116,9 +117,14 @@ class MainWindow(QMainWindow):
             "Training health", self.health, Qt.BottomDockWidgetArea,
             "Per layer: how big the updates are against the weights, the gradients, dead units.")
         self.health.warned.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.top_images = TopImagesPane()
+        self.top_images_dock = self._dock(
+            "Top images", self.top_images, Qt.BottomDockWidgetArea,
+            "For each filter and unit, the test images that excite it most; dead filters marked.")
+        self.top_images.image_chosen.connect(self._choose_test_image)
         self.docks = Docks(self.findChild(QDockWidget, "Architecture"),
                            self.findChild(QDockWidget, "Input"), curves, evaluation,
-                           self.inspector_dock, self.health_dock)
+                           self.inspector_dock, self.health_dock, self.top_images_dock)
         self.network_view.cell_clicked.connect(self.inspect)
         self.editor.spec_changed.connect(self._spec_edited)
         self.input.probe_changed.connect(self._probe_changed)
@@ -339,6 +345,7 @@ class MainWindow(QMainWindow):
         self.evaluation.set_classes(list(data.classes))
         self.evaluation.set_test_images(data.test_x)
         self.evaluation.set_test_labels(data.test_y)
+        self.top_images.set_test_set(data.test_x, data.test_y, data.classes)
         spec = load_architecture(arch) if arch else (self.spec or load_architecture(DEFAULT_ARCH))
         return self.set_architecture(spec)
 
@@ -372,6 +379,7 @@ class MainWindow(QMainWindow):
         self.specs_by_version = {0: network.spec}
         self._saved_step = config.start_step
         self.network_view.set_network(network.summary)
+        self.top_images.set_network(network.summary)
         self.inspector.set_network(network.summary)  # another network: nothing inspected
         history = curve_history.parse(record.get("curves"))
         if history:
@@ -536,6 +544,7 @@ class MainWindow(QMainWindow):
             self._view_version = snap.network_version
             summary = validate(spec)
             self.network_view.set_network(summary)
+            self.top_images.set_network(summary)
             if self.inspector.set_network(summary) and self.session is not None:
                 self.session.control.set_inspection(None)
         self.network_view.update_snapshot(snap)
@@ -543,6 +552,7 @@ class MainWindow(QMainWindow):
         self.curves.add_snapshot(snap)
         self.health.add_snapshot(snap)
         self.evaluation.update_snapshot(snap)
+        self.top_images.update_snapshot(snap)
         self.input.show_prediction(snap.probe_probabilities)
         self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)
         self.input.set_misclassified(snap.misclassified, snap.evaluation_step)

@@ -50,6 +50,7 @@ class Docks:
     evaluation: QDockWidget
     inspector: QDockWidget
     health: QDockWidget
+    top_images: QDockWidget
 
 
 def fit_to_screen(window: QWidget) -> None:
@@ -75,10 +76,10 @@ def bottom_height(window_height: int) -> int:
 
 def arrange(window: QMainWindow, docks: Docks) -> None:
     """The default arrangement for the window's current size: Architecture left, Input right
-    (full height), Curves (with the Inspector and Training health as tabs) and Evaluation at the
-    bottom; on a short screen the Evaluation becomes one more tab there."""
+    (full height), Curves (with the Inspector, Top images and Training health as tabs) and
+    Evaluation at the bottom; on a short screen the Evaluation becomes one more tab there."""
     for dock in (docks.architecture, docks.input, docks.curves, docks.evaluation,
-                 docks.inspector, docks.health):
+                 docks.inspector, docks.health, docks.top_images):
         dock.setFloating(False)
         dock.show()
     # The Input dock (the probe, its prediction) runs the window's whole height, beside the
@@ -90,13 +91,16 @@ def arrange(window: QMainWindow, docks: Docks) -> None:
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.evaluation)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.inspector)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.health)
+    window.addDockWidget(Qt.BottomDockWidgetArea, docks.top_images)
     if compact(window.height()):
         window.tabifyDockWidget(docks.curves, docks.inspector)
+        window.tabifyDockWidget(docks.inspector, docks.top_images)
         window.tabifyDockWidget(docks.curves, docks.health)
         window.tabifyDockWidget(docks.curves, docks.evaluation)
     else:
         window.splitDockWidget(docks.curves, docks.evaluation, Qt.Horizontal)
         window.tabifyDockWidget(docks.curves, docks.inspector)
+        window.tabifyDockWidget(docks.inspector, docks.top_images)
         window.tabifyDockWidget(docks.curves, docks.health)
         # The curves and the inspector get the wider share: all of the inspector's grids of
         # numbers if the confusion matrix keeps a usable width beside them.
