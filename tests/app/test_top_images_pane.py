@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from cnnviz.app.panes.network_view import FilterColumn, NetworkView
 from cnnviz.app.panes.top_images import (
@@ -155,8 +157,19 @@ def test_a_dead_filter_is_marked_in_the_pane(qtbot, data, evaluated):
     qtbot.addWidget(rows)
     rows.show_layer(top.layer(0), net.summary, data.test_x, data.test_y, data.classes, 60)
     assert [rows.is_dead(f) for f in range(4)] == [f == DEAD for f in range(4)]
-    assert DEAD_TIP.format(unit=DEAD, images=60) in rows.describe(DEAD, 0)
+    assert DEAD_TIP.format(name=f"filter {DEAD}", images=60) in rows.describe(DEAD, 0)
     assert "Dead" not in rows.describe(0, 0)
+    # Hovering says what a patch is; over the dead row, what dead means and what to try.
+    rows.resize(rows.sizeHint())
+    rows.show()
+    for unit, expected in ((0, rows.describe(0, 1)), (DEAD, DEAD_TIP.format(
+            name=f"filter {DEAD}", images=60))):
+        at = rows.cell_rect(unit, 1).center()
+        QApplication.sendEvent(rows, QHelpEvent(QEvent.Type.ToolTip, at, rows.mapToGlobal(at)))
+        assert QToolTip.text() == expected
+    # Its row shows no images to click (its "best" would be any), a live one does.
+    assert rows.cell_at(*rows.cell_rect(DEAD, 1).center().toTuple()) is None
+    assert rows.cell_at(*rows.cell_rect(0, 1).center().toTuple()) == (0, 1)
 
 
 def test_the_network_view_marks_a_dead_filter(qtbot, data, evaluated):

@@ -41,7 +41,7 @@ BACKGROUND = QColor("#1e1f22")
 # per snapshot (benchmarks/gui_responsiveness.py). A snapshot that is not "running" writes them.
 LABELS_EVERY = 0.25
 DEAD_MARK = QColor("#ff4d40")
-DEAD_TIP = ("Dead filter {f}: its map was 0 for every one of the {n} test images of the last "
+DEAD_TIP = ("Dead filter {f}: its map was 0 for every one of the {n:,} test images of the last "
             "evaluation. The ReLU after it never lets anything through, so no gradient reaches "
             "its weights and it cannot learn back by itself. Try a smaller learning rate (a too "
             "large step often kills filters), a leaky ReLU or batch norm before the ReLU, or Reset "

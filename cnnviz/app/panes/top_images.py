@@ -4,7 +4,7 @@ test images of the latest evaluation that excite it most (training/top_images.py
 A conv filter's images are cut down to the patch its map's best cell sees (the cell's receptive
 field, drawn at the field's full size: the part outside the image is left dark), scaled up; a
 dense unit's are whole images. The score is written under each patch, and the hover text says
-what it is; dead filters are outlined in red. Clicking a patch offers its test image as the probe
+what it is; a dead filter's (or unit's) row says so in red instead. Clicking a patch offers its test image as the probe
 (image_chosen). Only the rows in view are painted, and a new evaluation is laid out only while
 the dock is on screen.
 """
@@ -35,6 +35,7 @@ ROW_H = PATCH + SCORE_H + 6
 REFRESH_MS = 200   # a new evaluation is laid out this long after it arrives (at most 5 a second)
 OUTSIDE = QColor("#2a2b2f")  # receptive field beyond the image's border
 DEAD = QColor("#e0403a")
+UNMOVED = QColor(30, 31, 34, 170)  # dims a patch the unit gives 0 (fewer than k excite it)
 
 NO_EVALUATION = "No evaluation yet: the rows fill in after the first test."
 TOOLTIP = ("For each filter (conv layer) or unit (dense layer), the test images of the latest "
@@ -42,7 +43,7 @@ TOOLTIP = ("For each filter (conv layer) or unit (dense layer), the test images 
            "the image that its strongest map cell sees (its receptive field), a dense unit the "
            "whole image. The number under a patch is the score: the largest value of the "
            "filter's map after its nonlinearity. Click a patch to make its image the probe.")
-DEAD_TIP = ("Dead: filter {unit}'s map was 0 for every one of the {images} test images of the "
+DEAD_TIP = ("Dead: {name}'s output was 0 for every one of the {images:,} test images of the "
             "last evaluation. The ReLU after it never lets anything through, so no gradient "
             "reaches its weights and it cannot learn back by itself. Try a smaller learning rate "
             "(a too large step often kills filters), a leaky ReLU or batch norm before the ReLU, "
@@ -121,8 +122,8 @@ class PatchRows(QWidget):
         unit, inside_y = divmod(int(y), ROW_H)
         rank, inside_x = divmod(int(x) - LABEL_W, PATCH + GAP)
         if (unit >= self.top.units or rank >= self.top.images.shape[1] or inside_x >= PATCH
-                or not 2 <= inside_y < PATCH + 2):
-            return None
+                or not 2 <= inside_y < PATCH + 2 or self.is_dead(unit)):
+            return None  # a dead filter's row shows no images: none excites it
         return unit, rank
 
     def unit_name(self, unit: int) -> str:
@@ -175,20 +176,29 @@ class PatchRows(QWidget):
             label = self.unit_name(unit) + ("\ndead" if dead else "")
             painter.drawText(QRect(2, row_top, LABEL_W - 6, PATCH), Qt.AlignmentFlag.AlignVCenter
                              | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, label)
+            k = top.images.shape[1]
+            if dead:  # its "best" images would be the first k, all at 0: none is shown
+                area = QRect(LABEL_W - 3, row_top, k * (PATCH + GAP), PATCH + 4)
+                painter.drawText(area.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter
+                                 | Qt.TextFlag.TextWordWrap,
+                                 f"0 for all {self.evaluated:,} test images: nothing gets "
+                                 "through its ReLU. Hover for what to try.")
+                painter.setPen(QPen(DEAD, 2))
+                painter.drawRect(area)
+                continue
             painter.setFont(self._score_font)
-            for rank in range(top.images.shape[1]):
+            for rank in range(k):
                 cell = self.cell_rect(unit, rank)
                 painter.fillRect(cell, OUTSIDE)
                 pixels, where = self.patch(unit, rank)
                 if pixels.size:
                     painter.drawImage(where.translated(cell.topLeft()), to_qimage(pixels))
+                score = float(top.scores[unit, rank])
+                if top.dead is not None and score <= 0:  # one of the images it ignores
+                    painter.fillRect(cell, UNMOVED)
                 painter.setPen(text)
                 painter.drawText(QRect(cell.left(), cell.bottom() + 1, PATCH, SCORE_H),
-                                 Qt.AlignmentFlag.AlignCenter, fmt(top.scores[unit, rank]))
-            if dead:
-                painter.setPen(QPen(DEAD, 2))
-                k = top.images.shape[1]
-                painter.drawRect(QRect(LABEL_W - 3, row_top, k * (PATCH + GAP), PATCH + 4))
+                                 Qt.AlignmentFlag.AlignCenter, fmt(score))
         painter.end()
 
     # ---- hover and click -----------------------------------------------------------------------
@@ -209,22 +219,26 @@ class PatchRows(QWidget):
                     "that cell sees")
         else:
             what = f"{name}'s activation"
+        if top.dead is not None and score <= 0:
+            what += (f"; 0 means {name} does not respond to it at all: fewer than "
+                     f"{top.images.shape[1]} of the test images excite it")
         text = (f"Test image #{index}{true}: rank {rank + 1} of {top.images.shape[1]} for {name}, "
                 f"score {score:.4g} ({what}). Click to make it the probe.")
         if self.is_dead(unit):
-            text += "\n\n" + DEAD_TIP.format(unit=unit, images=self.evaluated)
+            text += "\n\n" + DEAD_TIP.format(name=name, images=self.evaluated)
         return text
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             pos = event.pos()
             cell = self.cell_at(pos.x(), pos.y())
+            unit = pos.y() // ROW_H
             if cell is not None:
                 QToolTip.showText(event.globalPos(), self.describe(*cell), self)
-            elif self.top is not None and pos.x() < LABEL_W and pos.y() // ROW_H < self.top.units \
-                    and self.is_dead(pos.y() // ROW_H):
-                QToolTip.showText(event.globalPos(), DEAD_TIP.format(
-                    unit=pos.y() // ROW_H, images=self.evaluated), self)
+            elif self.top is not None and 0 <= unit < self.top.units and self.is_dead(unit):
+                QToolTip.showText(event.globalPos(),
+                                  DEAD_TIP.format(name=self.unit_name(unit),
+                                                  images=self.evaluated), self)
             else:
                 QToolTip.hideText()
                 event.ignore()
