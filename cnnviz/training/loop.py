@@ -47,7 +47,7 @@ class TrainConfig:
     eval_subset: int = 1000             # (a fixed random subset); the full set at epoch ends
     eval_chunk: int = EVAL_CHUNK        # images per forward pass while evaluating
     top_images: int = TOP_K             # per filter and unit, the evaluated images that excite
-                                        # it most (about 1% of an evaluation); 0: none
+                                        # it most (up to ~10% of an evaluation); 0: none
     checkpoint_every: int = 50          # batches between copies of the last good weights
     edit_warmup: int = 200              # batches over which the rate ramps up after an edit
     health_seconds: float = 0.25        # the network's health is measured at most this often

@@ -9,7 +9,7 @@ from cnnviz.engine.network import Network
 from cnnviz.training.evaluation import evaluate
 from cnnviz.training.loop import TrainConfig, train
 from cnnviz.training.snapshot import eval_subset
-from cnnviz.training.top_images import TopTracker, rank_keys
+from cnnviz.training.top_images import TopTracker
 
 # Every kind of stage: conv -> relu (dies), conv -> batchnorm -> tanh (cannot die), dense -> relu
 # -> dropout (dies), and the last dense layer alone.
@@ -134,13 +134,24 @@ def test_fewer_images_than_k_keeps_them_all(shapes):
     assert all(t.images.shape == (t.units, 3) for t in top.layers)
 
 
-def test_rank_keys_order_scores_then_lower_index():
-    scores = np.array([1.5, -2.0, 0.0, -0.0, 1.5, -np.inf, np.nan, 3e38, -1e-30], np.float32)
-    images = np.arange(len(scores))
-    order = np.argsort(-rank_keys(scores, images), kind="stable")
-    # Brute force: Python's sort on (score, -index), -0.0 equal to 0.0, NaN as -inf.
-    plain = [(-np.inf if np.isnan(s) else float(s), -i) for i, s in enumerate(scores)]
-    assert order.tolist() == [-i for _, i in sorted(plain, reverse=True)]
+def test_ranking_nan_negative_zero_and_ties_across_chunks():
+    """Scores handed to the tracker directly (the dense stage's output, 12 units), in uneven
+    chunks: the ranking is Python's sort on (score, -index), -0.0 equal to 0.0, NaN last."""
+    rng = np.random.default_rng(3)
+    scores = rng.choice(np.array([2.5, 1.0, 0.0, -0.0, -1.0, np.nan, np.inf], np.float32),
+                        size=(50, 12))
+    tracker = TopTracker(network(), 4)
+    for start, end in ((0, 3), (3, 4), (4, 30), (30, 50)):
+        tracker.start_chunk(start)
+        tracker.see(9, scores[start:end])
+    top = tracker.result(50).layer(7)
+    for unit in range(12):
+        plain = [(-np.inf if np.isnan(v) else float(v), -i) for i, v in enumerate(scores[:, unit])]
+        best = sorted(plain, reverse=True)[:4]
+        assert top.images[unit].tolist() == [-i for _, i in best]
+        assert top.scores[unit].tolist() == [v for v, _ in best]
+    with pytest.raises(ValueError, match="comes after"):
+        tracker.start_chunk(10)  # chunks out of order would break ties wrongly
 
 
 def test_no_top_images_unless_asked_and_a_bad_k_is_refused(shapes):
