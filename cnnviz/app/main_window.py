@@ -25,6 +25,7 @@ from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.panes.weight_step import WeightStepPane
+from cnnviz.app.panes.top_images import TopImagesPane
 from cnnviz.app.space_shortcut import SpaceForTraining
 from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
@@ -129,10 +130,17 @@ class MainWindow(QMainWindow):
         self.timeline_dock = self._dock(
             "Filter timeline", self.timeline, Qt.BottomDockWidgetArea,
             "A conv layer's filters at moments of training, from random noise to now.")
+        self.top_images = TopImagesPane()
+        self.top_images_dock = self._dock(
+            "Top images", self.top_images, Qt.BottomDockWidgetArea,
+            "For each filter and unit, the test images that excite it most; dead filters marked.")
+        self.top_images.image_chosen.connect(self._choose_test_image)
         self.docks = Docks(self.findChild(QDockWidget, "Architecture"),
                            self.findChild(QDockWidget, "Input"), curves, evaluation,
                            (self.inspector_dock, self.weight_dock, self.health_dock,
-                            self.timeline_dock))
+                            self.timeline_dock, self.top_images_dock))
+        for dock in self.docks.tabs:  # at once: side by side, their minimum widths would add up
+            self.tabifyDockWidget(curves, dock)
         self.network_view.cell_clicked.connect(self._clicked)
         self.network_view.gradients_toggled.connect(self._send_gradients)
         self.inspector.weight_chosen.connect(self.watch_weight)
@@ -359,6 +367,7 @@ class MainWindow(QMainWindow):
         self.evaluation.set_classes(list(data.classes))
         self.evaluation.set_test_images(data.test_x)
         self.evaluation.set_test_labels(data.test_y)
+        self.top_images.set_test_set(data.test_x, data.test_y, data.classes)
         spec = load_architecture(arch) if arch else (self.spec or load_architecture(DEFAULT_ARCH))
         return self.set_architecture(spec)
 
@@ -392,6 +401,7 @@ class MainWindow(QMainWindow):
         self.specs_by_version = {0: network.spec}
         self._saved_step = config.start_step
         self.network_view.set_network(network.summary)
+        self.top_images.set_network(network.summary)
         self.inspector.set_network(network.summary)  # another network: nothing inspected
         self.weight_step.set_network(network.summary,
                                      keep=network.summary == self.weight_step.summary)
@@ -584,6 +594,7 @@ class MainWindow(QMainWindow):
             self._view_version = snap.network_version
             summary = validate(spec)
             self.network_view.set_network(summary)
+            self.top_images.set_network(summary)
             if self.inspector.set_network(summary) and self.session is not None:
                 self.session.control.set_inspection(None)
             self.weight_step.set_network(summary, keep=True)  # the worker says if it is gone
@@ -594,6 +605,7 @@ class MainWindow(QMainWindow):
         self.weight_step.update_snapshot(snap)
         self.timeline.add_snapshot(snap)
         self.evaluation.update_snapshot(snap)
+        self.top_images.update_snapshot(snap)
         self.input.show_prediction(snap.probe_probabilities)
         self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)
         self.input.set_misclassified(snap.misclassified, snap.evaluation_step)

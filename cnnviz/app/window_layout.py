@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabBar, QWidget
 
 # Below this the panes stop being useful: the scroll area shows the rest.
 DOCK_MINIMUM = QSize(180, 120)
@@ -86,8 +86,8 @@ def arrange(window: QMainWindow, docks: Docks) -> None:
     window.addDockWidget(Qt.RightDockWidgetArea, docks.input)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.curves)
     window.addDockWidget(Qt.BottomDockWidgetArea, docks.evaluation)
-    for dock in docks.tabs:
-        window.addDockWidget(Qt.BottomDockWidgetArea, dock)
+    # The tabs go straight into the Curves' tab group (wherever they were): added side by side
+    # first, their minimum widths would add up and widen a small window.
     if compact(window.height()):
         for dock in (*docks.tabs, docks.evaluation):
             window.tabifyDockWidget(docks.curves, dock)
@@ -100,6 +100,9 @@ def arrange(window: QMainWindow, docks: Docks) -> None:
         row = window.width() - docks.input.widget().natural_width()
         wide = max(row * 3 // 5, min(INSPECTOR_WIDTH, row - EVALUATION_WIDTH))
         window.resizeDocks([docks.curves, docks.evaluation], [wide, row - wide], Qt.Horizontal)
+    for bar in window.findChildren(QTabBar):  # many tabs scroll, not widen the window
+        bar.setUsesScrollButtons(True)
+        bar.setElideMode(Qt.TextElideMode.ElideRight)
     docks.curves.raise_()
     sides = [docks.architecture, docks.input]
     window.resizeDocks(sides, [dock.widget().natural_width() for dock in sides], Qt.Horizontal)

@@ -2,6 +2,7 @@
 visualiser's taps), backward, parameters, and a training step."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -66,15 +67,20 @@ class Network:
                 layer.interrupt = NEVER
 
     def forward(self, x: np.ndarray, training: bool = False,
-                interrupt: InterruptFlag | None = None):
+                interrupt: InterruptFlag | None = None,
+                each_layer: Callable[[int, np.ndarray], None] | None = None):
         """The network's outputs (logits) for a batch (N, C, H, W). Raises Interrupted once
-        `interrupt` is set (the outputs would be incomplete)."""
+        `interrupt` is set (the outputs would be incomplete). `each_layer(i, output)` is shown
+        every layer's output as it is made (an evaluation's statistics, without keeping every
+        layer's output as forward_taps does)."""
         x = self._check_input(x)
         with self._interruptible(interrupt) as flag:
-            for layer in self.layers:
+            for i, layer in enumerate(self.layers):
                 x = layer.forward(x, training)
                 if flag:
                     raise Interrupted
+                if each_layer is not None:
+                    each_layer(i, x)
         return x
 
     def forward_taps(self, x: np.ndarray) -> list[np.ndarray]:

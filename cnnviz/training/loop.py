@@ -26,6 +26,7 @@ from cnnviz.training.recovery import (Checkpoint, divergence_message, loss_probl
                                       state_problem)
 from cnnviz.training.evaluation import EVAL_CHUNK, Evaluation, evaluate
 from cnnviz.training.snapshot import Ema, Pacer, Progress, Snapshot, eval_subset
+from cnnviz.training.top_images import TOP_K
 
 @dataclass
 class TrainConfig:
@@ -45,6 +46,8 @@ class TrainConfig:
     eval_every: int | None = 200        # batches between evaluations on eval_subset test images
     eval_subset: int = 1000             # (a fixed random subset); the full set at epoch ends
     eval_chunk: int = EVAL_CHUNK        # images per forward pass while evaluating
+    top_images: int = TOP_K             # per filter and unit, the evaluated images that excite
+                                        # it most (up to ~10% of an evaluation); 0: none
     checkpoint_every: int = 50          # batches between copies of the last good weights
     edit_warmup: int = 200              # batches over which the rate ramps up after an edit
     health_seconds: float = 0.25        # the network's health is measured at most this often
@@ -313,7 +316,7 @@ class TrainingRun:
             return
         result = evaluate(self.network, x, y, self.dataset.num_classes, self.config.eval_chunk,
                           should_stop=lambda: self.control.stopped,
-                          interrupt=self.control.interrupt)
+                          interrupt=self.control.interrupt, top_k=self.config.top_images)
         if result is None:  # stopped, or paused half way: then it runs again on resume
             self.pending_eval, self.eval_waits = self.pending_eval or kind, True
             return
@@ -323,8 +326,9 @@ class TrainingRun:
         if index is not None:  # over the whole test set, -1 for the images not evaluated
             predicted = np.full(len(self.dataset.test_x), -1, np.int64)
             predicted[index] = result.predicted
+        top = result.top if index is None or result.top is None else result.top.reindexed(index)
         self.progress.record_evaluation(Evaluation(result.loss, result.accuracy,
-                                                   result.confusion, wrong, predicted))
+                                                   result.confusion, wrong, predicted, top))
         self.show_soon = True
 
     def _measure_health(self, force: bool = False) -> None:

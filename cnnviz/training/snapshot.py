@@ -20,6 +20,7 @@ from cnnviz.engine.network import Network
 from cnnviz.engine.saliency import explain
 from cnnviz.engine.weight_update import parameter
 from cnnviz.training.evaluation import Evaluation
+from cnnviz.training.top_images import TopImages
 
 STATES = ("running", "paused", "stopped", "diverged", "finished")
 
@@ -42,6 +43,8 @@ class Snapshot:
     evaluation (evaluation_step says when, evaluated_images on how many test images); None until
     the first. confusion[true, predicted] counts images; misclassified holds test-set indices;
     predictions[i] is the class predicted for test image i (-1: not in that evaluation's subset).
+    top_images (training/top_images.py) holds, from the same evaluation, the test images (test-set
+    indices) that excite each conv filter and dense unit most, and which filters are dead.
     probe_taps[i] is layer i's output for the probe image (without the batch axis).
     images_per_s is measured over the batches since the previous snapshot (evaluations and
     pauses left out) and keeps its last value while paused.
@@ -86,6 +89,7 @@ class Snapshot:
     saliency_class: int | None = None
     inspection: object | None = None
     predictions: np.ndarray | None = None  # per test image, the latest evaluation's class or -1
+    top_images: TopImages | None = None  # the latest evaluation's, read-only
     # training/health.py's LayerHealth per layer, measured after the training batch of step
     # health_step (the latest measured; () before the first batch).
     health: tuple = ()
@@ -254,7 +258,8 @@ class Progress:
         predicted = evaluation.predicted
         self.evaluation = Evaluation(evaluation.loss, evaluation.accuracy,
                                      frozen(evaluation.confusion), frozen(evaluation.misclassified),
-                                     None if predicted is None else frozen(predicted))
+                                     None if predicted is None else frozen(predicted),
+                                     evaluation.top)  # made read-only by top_images.py
         self.evaluation_step = self.step
         self.restart_clock()  # evaluating is not training time
 
@@ -283,6 +288,7 @@ class Progress:
             confusion=None if ev is None else ev.confusion,
             misclassified=None if ev is None else ev.misclassified,
             predictions=None if ev is None else ev.predicted,
+            top_images=None if ev is None else ev.top,
             probe_taps=view.taps, probe_probabilities=view.probabilities,
             conv_weights=conv_weights(network), hyperparameters=dict(hyperparameters),
             state=state, message=message, evaluation_step=self.evaluation_step,

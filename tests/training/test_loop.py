@@ -515,11 +515,11 @@ def test_a_pause_mid_evaluation_defers_it_until_resume(shapes, control):
     assert next(run).state == "paused"
     original, calls = network.forward, []
 
-    def forward(x, training=False, interrupt=None):
+    def forward(x, training=False, interrupt=None, each_layer=None):
         calls.append(interrupt)
         if len(calls) == 2:
             control.pause()  # a second pause click, arriving while the evaluation runs
-        return original(x, training, interrupt)
+        return original(x, training, interrupt, each_layer)
 
     network.forward = forward
     control.request_evaluation()

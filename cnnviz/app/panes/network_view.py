@@ -40,6 +40,12 @@ BACKGROUND = QColor("#1e1f22")
 # numbers at the snapshot rate, and rewriting a few hundred labels was a third of the view's time
 # per snapshot (benchmarks/gui_responsiveness.py). A snapshot that is not "running" writes them.
 LABELS_EVERY = 0.25
+DEAD_MARK = QColor("#ff4d40")
+DEAD_TIP = ("Dead filter {f}: its map was 0 for every one of the {n:,} test images of the last "
+            "evaluation. The ReLU after it never lets anything through, so no gradient reaches "
+            "its weights and it cannot learn back by itself. Try a smaller learning rate (a too "
+            "large step often kills filters), a leaky ReLU or batch norm before the ReLU, or Reset "
+            "for new weights. The Top images dock shows what the live filters respond to.")
 
 HELP = {
     "input": "The probe image, one channel per tile (for colour images: red, green, blue). "
@@ -252,6 +258,10 @@ class FilterColumn(Column):
         self.note.setText(f"layer {layer} · {self.what} ±0.000")
         self.grow(max(left + self.image.width, self.note.boundingRect().width()), bottom)
         self.note.setText(f"layer {layer}")
+        # A red outline round each dead filter's row, made when the first one is found.
+        self.kernels_at, self.scale = (x + left, top), scale
+        self.dead: np.ndarray | None = None
+        self.evaluated, self._dead_marks, self._dead_from = 0, [], None
         hidden = [f"{f - self.rows} filters"] if f > self.rows else []
         hidden += [f"{c - self.cols} inputs"] if c > self.cols else []
         if hidden:
@@ -273,6 +283,35 @@ class FilterColumn(Column):
         self.mosaic.blank()
         self.image.show()
         self.note.setText(f"layer {self.layer}")
+        self.show_dead(None)
+
+    def show_dead(self, top) -> None:
+        """Outline the filters that the last evaluation found dead (top: the snapshot's
+        TopImages, None: no evaluation of this network); a no-op when it did not change."""
+        if top is self._dead_from:
+            return
+        self._dead_from = top
+        found = None if top is None else top.layer(self.layer)
+        dead = None
+        if (found is not None and found.kind == "conv" and found.dead is not None
+                and found.units == self.shape[0]):
+            dead = found.dead
+        self.dead, self.evaluated = dead, 0 if top is None else top.evaluated
+        if dead is not None and dead[:self.rows].any() and not self._dead_marks:
+            (x, y), scale, k = self.kernels_at, self.scale, self.shape[2]
+            for i in range(self.rows):  # the row's kernels dimmed, in a red frame
+                mark = QGraphicsRectItem(x - 1, y + i * (k + 1) * scale - 1,
+                                         self.image.width - scale + 2, k * scale + 2)
+                mark.setPen(QPen(DEAD_MARK, 1.5))
+                mark.setBrush(QBrush(QColor(30, 31, 34, 150)))
+                mark.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+                mark.setZValue(5)
+                mark.hide()
+                self.scene.addItem(mark)
+                self._dead_marks.append(mark)
+        for i, mark in enumerate(self._dead_marks):
+            mark.setVisible(dead is not None and bool(dead[i]))
+            mark.setToolTip(DEAD_TIP.format(f=i, n=self.evaluated))
 
     def pick(self, pos):
         where = self.image.locate(pos)
@@ -288,9 +327,13 @@ class FilterColumn(Column):
         f, c, y, x = where
         name = f"input {self.in_names[c]}" if self.in_names else f"input channel {c}"
         what = "dL/dW" if self.gradient else "weight"
-        return (f"{self.title} · filter {f} (makes map ch {f}) · {name} · "
+        text = (f"{self.title} · filter {f} (makes map ch {f}) · {name} · "
                 f"{what} (row {y}, col {x}) = {plain(self.data[f, c, y, x]):.4g} · "
                 f"blue < 0 < red{'' if self.gradient else ' · click: its update'}")
+        if self.dead is not None and self.dead[f]:
+            text += (f" · DEAD: its map was 0 for all {self.evaluated} test images of the last "
+                     "evaluation (hover the red outline for what to try)")
+        return text
 
 
 class StripColumn(Column):
@@ -531,6 +574,7 @@ class NetworkView(QWidget):
         self._labels_due = 0.0  # when the range labels may next be rewritten (time.perf_counter)
         self._latest = None  # the last snapshot drawn, and the columns it was not drawn in
         self._stale: list[Column] = []
+        self._left_behind = None  # the previous network's evaluation (its dead filters)
         self.clear()
         for bar in (self.canvas.horizontalScrollBar(), self.canvas.verticalScrollBar()):
             bar.valueChanged.connect(self._draw_stale)
@@ -546,6 +590,8 @@ class NetworkView(QWidget):
     def set_network(self, summary) -> None:
         """Build every column for this network (once); data arrives with update_snapshot."""
         self._labels_due = 0.0
+        # The last evaluation's dead filters were found in the network drawn until now.
+        self._left_behind = getattr(self._latest, "top_images", None)
         self._latest, self._stale = None, []
         if summary == self.summary:  # the same architecture (Reset): keep the columns, not the data
             for column in self.columns:
@@ -738,6 +784,8 @@ class NetworkView(QWidget):
                 column.update(grad, labels)
         elif isinstance(column, FilterColumn):
             column.update(snapshot.conv_weights[column.conv])
+            top = getattr(snapshot, "top_images", None)
+            column.show_dead(None if top is self._left_behind else top)
         elif isinstance(column, OutputColumn):
             if snapshot.probe_probabilities is None:
                 column.blank()
