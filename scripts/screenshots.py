@@ -5,8 +5,11 @@
 - inspector.png: shapes-small after 10 s of training, the Inspector open on the conv1 cell that
   lights up most for a test image (clicked in the network view), with Play half way;
 - saliency.png: the same window with Explain set to Saliency for the predicted class;
-- weight-update.png: Gradients on, a conv2 filter weight clicked and one Step: the Weight
+- weight-update.png: Gradients on, a conv3 filter weight clicked and one Step: the Weight
   update dock with the optimizer's numbers and the sliding sum behind dL/dW;
+- training-health.png, filter-timeline.png, top-images.png: after 20 s on Shapes, the Training
+  health dock (curves and histogram strips), the Filter timeline (conv1 at the start and now)
+  and the Top images dock (conv3's filters and the patches that excite them most);
 - fashion-mnist.png: fashion-2conv after 30 s on Fashion-MNIST, if it is installed.
 
     python scripts/screenshots.py [--out assets/screenshots] [--seconds 20]
@@ -137,6 +140,23 @@ def watch_a_weight(win: MainWindow) -> None:
     wait(800)
 
 
+def bring_forward(dock) -> None:
+    """Raise a dock's tab and give it time to draw (docks draw only while in view)."""
+    dock.show()
+    dock.raise_()
+    wait(1500)
+
+
+def show_last_conv_layer(pane) -> None:
+    """The Top images of the last conv layer, whose patches are big enough to read."""
+    box = pane.layer_box
+    convs = [i for i in range(box.count()) if "conv" in box.itemText(i)]
+    if convs:
+        box.setCurrentIndex(convs[-1])
+        box.activated.emit(convs[-1])  # as a choice in the box does
+        wait(800)
+
+
 def open_window(settings_dir: str, name: str) -> MainWindow:
     """A window as on a first start: its own empty settings, so one picture's layout (the
     Inspector brought forward) does not carry over to the next."""
@@ -182,6 +202,18 @@ def main() -> None:
         train_for(win, args.seconds / 2)
         watch_a_weight(win)
         save(win, out / "weight-update.png")
+        win.close()
+
+        win = open_window(settings_dir, "instruments")
+        win.input.show_test_image(0)
+        train_for(win, args.seconds)
+        bring_forward(win.health_dock)
+        save(win, out / "training-health.png")
+        bring_forward(win.timeline_dock)
+        save(win, out / "filter-timeline.png")
+        bring_forward(win.top_images_dock)
+        show_last_conv_layer(win.top_images)
+        save(win, out / "top-images.png")
         win.close()
 
         if catalog.info("fashion-mnist").locate() is None:
