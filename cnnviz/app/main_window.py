@@ -529,6 +529,7 @@ class MainWindow(QMainWindow):
         """Saliency / Grad-CAM chosen in the Input dock: the worker computes it (None: stops)."""
         if self.session is not None:
             self.session.control.set_saliency(mode, class_index)
+            self._send_gradients()
         if mode is None:
             self.network_view.saliency.clear()
 
@@ -558,10 +559,13 @@ class MainWindow(QMainWindow):
 
     def _send_gradients(self, *_) -> None:
         """The class whose loss the worker backpropagates on the probe: its true class for a
-        test image, else the predicted one; gradient maps only while the view shows them."""
+        test image, else the class chosen under Explain, else the predicted one; gradient maps
+        only while the view shows them."""
         if self.session is not None:
-            self.session.control.set_gradients(self.network_view.show_gradients,
-                                               self.input.true_class)
+            chosen = self.input.true_class
+            if chosen is None:
+                chosen = self.input.saliency_choice()[1]
+            self.session.control.set_gradients(self.network_view.show_gradients, chosen)
 
     def inspect(self, request) -> None:
         """Show the arithmetic of a cell (an InspectRequest; None: nothing): the worker works

@@ -41,6 +41,9 @@ def test_curves_follow_the_records_and_stay_bounded(qtbot):
     assert len(x) == len(steps)
     dead, _ = pane.series[("inactive", 1)]
     assert dead.points()[1][-1] == 0.2
+    norms, item = pane.series[("weight_norm", 0)]
+    np.testing.assert_allclose(norms.points()[1], 2.0)  # the records' weight norm
+    assert len(item.getData()[0]) == len(norms.points()[0])
     assert ("update_ratio", 1) not in pane.series  # a ReLU has no weights
     assert pane.warning.text().startswith("No warnings")
 
@@ -51,9 +54,10 @@ def test_a_hidden_pane_keeps_the_points_and_draws_them_when_shown(qtbot):
     for step in range(1, 11):
         pane.add_snapshot(snap(step))
     history, item = pane.series[("grad_norm", 0)]
-    assert len(history.points()[0]) == 10 and len(item.getData()[0] or ()) == 0
+    assert len(history.points()[0]) == 10 and item is None  # not even made while hidden
     pane.show()
-    assert len(item.getData()[0]) == 10
+    qtbot.waitUntil(lambda: not pane._stale, timeout=3000)
+    assert len(pane.series[("grad_norm", 0)][1].getData()[0]) == 10
 
 
 def test_a_warning_shows_in_the_dock_and_once_in_the_status_bar(qtbot):

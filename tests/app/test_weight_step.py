@@ -107,3 +107,15 @@ def test_the_gradients_toggle_adds_gradient_columns_drawn_from_the_snapshots(
     step = window.session.latest.step
     qtbot.waitUntil(lambda: window.session.latest.step > step, timeout=20000)
     assert window.session.latest.probe_gradients is None
+
+
+def test_a_drawing_backpropagates_the_class_chosen_under_explain(qtbot, window, train_until):
+    paused_with_probe(qtbot, window, train_until)
+    window.input.clear()  # a drawing: no true class
+    window.network_view.gradients_button.click()
+    qtbot.waitUntil(lambda: window.session.latest.probe_gradients is not None
+                    and window.session.latest.probe_gradients.class_index == int(
+                        np.argmax(window.session.latest.probe_probabilities)), timeout=20000)
+    window.input.explain.set_choice("saliency", 5)
+    qtbot.waitUntil(lambda: window.session.latest.probe_gradients is not None
+                    and window.session.latest.probe_gradients.class_index == 5, timeout=20000)

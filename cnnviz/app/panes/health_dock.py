@@ -1,5 +1,5 @@
-"""Training health over time: per layer, the update-to-weight ratio, the gradient norm and the
-share of dead ReLU units (or saturated tanh / sigmoid outputs), on one shared step axis, with
+"""Training health over time: per layer, the update-to-weight ratio, the weight and gradient
+norms and the share of dead ReLU units (or saturated tanh / sigmoid outputs), on one shared step axis, with
 warnings in plain words when a figure leaves its healthy range; beside them, for the layer
 chosen, heat strips of its weights' and its gradients' histograms over the same steps. Fed the
 snapshots' health records (training/health.py); each curve and strip is a bounded History, so a
@@ -33,12 +33,14 @@ from cnnviz.training.histograms import (
 TOOLTIP = ("How healthy training is, layer by layer. Update ratio: how much one step changes the "
            "weights, lr × |gradient| / |weights|; around 1e-3 (the band) is the usual sign of a "
            "good learning rate, above 1e-1 the weights are thrown about, below 1e-5 they hardly "
-           "move. Gradient norm: how strongly the loss pulls on the layer. Dead or saturated: the "
+           "move. Weight norm: the size of the layer's weights, |weights|; it grows as the layer "
+           "learns and should level off. Gradient norm: how strongly the loss pulls on the layer. Dead or saturated: the "
            "share of a ReLU's units that were zero for every image of the batch (they cannot "
            "learn back), or of a tanh's or sigmoid's outputs in its flat tails.")
-PLOTS = (("update_ratio", "update ratio", True), ("grad_norm", "gradient norm", True),
-         ("inactive", "dead or saturated", False))
+PLOTS = (("update_ratio", "update ratio", True), ("weight_norm", "weight norm", True),
+         ("grad_norm", "gradient norm", True), ("inactive", "dead or saturated", False))
 REDRAW_MS = 1000
+CURVES_PER_TURN = 6
 WEIGHTS_TIP = ("The chosen layer's weights over the steps: each column is one step, each row a "
                "range of weight values, brighter where more of the weights lie (a log scale: "
                "see the colour bar). A band that widens: the weights spread as the layer "
@@ -170,7 +172,9 @@ class HealthPane(QWidget):
             for item in list(plot.listDataItems()):
                 plot.removeItem(item)
             plot.legend.clear()
-        self.series: dict[tuple[str, int], tuple[History, pg.PlotDataItem]] = {}
+        # (figure, layer) -> [its History, its curve; None until first drawn]
+        self.series: dict[tuple[str, int], list] = {}
+        self._names: dict[tuple[str, int], str] = {}
         # Per layer with weights, the weights' and the gradients' strips (every layer's kept:
         # choosing another shows its whole run).
         self.strips: dict[int, LayerStrips] = {}
@@ -180,16 +184,27 @@ class HealthPane(QWidget):
         for image in self.strip_images.values():
             image.show_strip(None)
         self._last_step = None
-        self._stale: set = set()  # curves with points not drawn yet
+        self._stale: set = set()  # (figure, layer) of curves with points not drawn yet
         self._strips_stale = False  # the chosen layer's strips have columns not drawn yet
         self._said: set[tuple[int, str]] = set()
         self.warning.setText("No warnings: every layer is in its healthy range so far.")
 
     def _draw(self) -> None:
-        for (history, item) in self.series.values():
-            if item in self._stale:
-                item.setData(*history.points())
-        self._stale.clear()
+        """Draw what is new. A curve's item is made when it is first drawn, at most
+        CURVES_PER_TURN a turn of the event loop (the first snapshot brings four a layer, 2.6 ms
+        each: all at once stalled the window for 60 ms); the rest follow at once."""
+        made = 0
+        for key in sorted(self._stale):
+            entry = self.series[key]
+            if entry[1] is None:
+                if made == CURVES_PER_TURN:
+                    continue
+                entry[1] = self._make_curve(*key, self._names[key])
+                made += 1
+            entry[1].setData(*entry[0].points())
+            self._stale.discard(key)
+        if self._stale and self.isVisible():
+            QTimer.singleShot(0, self._draw)
         if self._strips_stale:
             self._draw_strips()
 
@@ -234,13 +249,17 @@ class HealthPane(QWidget):
         super().showEvent(event)
         self._draw()
 
-    def _curve(self, key: str, layer: int, name: str) -> tuple[History, pg.PlotDataItem]:
+    def _history(self, key: str, layer: int, name: str) -> History:
         found = self.series.get((key, layer))
         if found is None:
-            colour = COLOURS[len([k for k in self.series if k[0] == key]) % len(COLOURS)]
-            item = self.plots[key].plot([], [], pen=pg.mkPen(colour, width=1.5), name=name)
-            found = self.series[(key, layer)] = (History(), item)
-        return found
+            found = self.series[(key, layer)] = [History(), None]
+            self._names[(key, layer)] = name
+        return found[0]
+
+    def _make_curve(self, key: str, layer: int, name: str) -> pg.PlotDataItem:
+        colour = COLOURS[sum(k[0] == key and item is not None
+                             for k, (_, item) in self.series.items()) % len(COLOURS)]
+        return self.plots[key].plot([], [], pen=pg.mkPen(colour, width=1.5), name=name)
 
     def add_snapshot(self, snapshot) -> None:
         step = getattr(snapshot, "health_step", None)
@@ -252,12 +271,12 @@ class HealthPane(QWidget):
             inactive = (record.dead_fraction if record.dead_fraction is not None
                         else record.saturated_fraction)
             for key, value in (("update_ratio", record.update_ratio),
+                               ("weight_norm", record.weight_norm),
                                ("grad_norm", record.grad_norm), ("inactive", inactive)):
                 if value is None or (key != "inactive" and not value > 0):
                     continue  # a log axis shows no zero
-                history, item = self._curve(key, record.layer, name)
-                history.add(step, value)
-                self._stale.add(item)
+                self._history(key, record.layer, name).add(step, value)
+                self._stale.add((key, record.layer))
             if record.weight_hist is not None or record.grad_hist is not None:
                 self._add_histograms(step, record)
         # A tab behind Curves costs nothing: drawn when it comes forward. In view, drawn at

@@ -543,7 +543,8 @@ class NetworkView(QWidget):
         self.gradients_button.setToolTip(
             "Show the backward pass beside the forward one: the gradient of the probe image's "
             "loss with respect to each conv layer's weights and to each map (the loss of its "
-            "true class for a test image, else of the predicted class). Red: the loss rises "
+            "true class for a test image, else of the class chosen under Explain, else of the "
+            "predicted class). Red: the loss rises "
             "with the value, blue: it falls. Shortcut: G.")
         self.gradients_button.toggled.connect(self.set_gradients)
         buttons.addWidget(self.gradients_button)
