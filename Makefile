@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# Qt's runtime libraries on a bare Debian/Ubuntu (DESIGN.md), and libgomp1 for numba's OpenMP layer.
+# Qt's runtime libraries on a bare Debian/Ubuntu (README, Troubleshooting), and libgomp1 for numba's OpenMP layer.
 SYSTEM_DEBS := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 \
 	libxkbcommon0 libgomp1
 # What Qt's xcb plugin needs for a real window on an X11 desktop (only `make run` asks for them).

@@ -1,4 +1,4 @@
-"""DESIGN.md convention 1: engine, data and training never import Qt, so they run headless."""
+"""docs/ARCHITECTURE.md, rule 1: engine, data and training never import Qt, so they run headless."""
 import ast
 import subprocess
 import sys

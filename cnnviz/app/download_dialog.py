@@ -1,7 +1,7 @@
 """Getting a dataset that is not on this machine, from the app: ask first, then download it on a
 background thread behind a progress dialog whose Cancel works.
 
-The thread calls catalog.download and nothing else (never the engine: DESIGN.md convention 6). It
+The thread calls catalog.download and nothing else (never the engine: docs/ARCHITECTURE.md, rule 6). It
 keeps only the latest progress in one slot, which the GUI reads every REPORT_EVERY seconds (so
 nothing piles up and the last figure is never lost), and reports its end through a queued Qt
 signal. Cancel sets an event that

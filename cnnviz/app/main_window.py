@@ -1,6 +1,6 @@
 """The main window: toolbar, the network view in the centre, the other panes as docks, the File
 menu. It edits plain data (the spec, the hyperparameters) and steers the worker through its
-Control; it never calls the engine itself (DESIGN.md conventions 4 and 6)."""
+Control; it never calls the engine itself (docs/ARCHITECTURE.md, rules 4 and 6)."""
 from __future__ import annotations
 
 from contextlib import contextmanager

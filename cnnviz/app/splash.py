@@ -1,7 +1,7 @@
 """The first start: numba compiles the engine's kernels for this machine (15-20 s on 2 cores);
 later starts load them from its cache. EngineStartup runs the warm-up (engine/warmup.py) on a
 plain thread before the main window exists, so the window's worker is the only thread in the
-engine from then on (DESIGN.md convention 6), and shows a splash with the progress while numba
+engine from then on (docs/ARCHITECTURE.md, rule 6), and shows a splash with the progress while numba
 compiles, or if the warm-up is slow for another reason. A warm start only loads kernels (or skips
 the warm-up once it has marked the cache complete), ends before the splash is due and never
 shows it."""

@@ -1,5 +1,5 @@
 """The one worker thread: it hosts the training loop and is the only thread that calls the
-engine (DESIGN.md conventions 5 to 7). The GUI steers it through the loop's Control and gets
+engine (docs/ARCHITECTURE.md, rules 5 to 7). The GUI steers it through the loop's Control and gets
 snapshots through a one-slot mailbox: a newer snapshot replaces an unread one, so nothing piles
 up however slow the GUI is (acq4 issue 595)."""
 from __future__ import annotations

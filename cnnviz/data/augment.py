@@ -138,7 +138,7 @@ def resample(batch: np.ndarray, matrices: np.ndarray, fill: str = "zero") -> np.
 
 # Serial on purpose: 64 images of 3x32x32 take under a millisecond on one thread, and a serial
 # kernel is safe to call from any thread (the GUI's preview included), unlike a parallel region
-# entered from two threads at once (DESIGN.md convention 6).
+# entered from two threads at once (docs/ARCHITECTURE.md, rule 6).
 @njit(cache=True, nogil=True)
 def _resample_kernel(batch, matrices, edge, out):
     n, c, h, w = batch.shape

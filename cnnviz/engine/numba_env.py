@@ -23,6 +23,6 @@ os.environ["NUMBA_CACHE_DIR"] = cache_dir()
 import numba  # noqa: E402  (must come after the environment is set)
 
 numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
-# Only one thread calls the engine (DESIGN.md convention 6), but a thread-safe layer turns a
+# Only one thread calls the engine (docs/ARCHITECTURE.md, rule 6), but a thread-safe layer turns a
 # mistake into slowness rather than an abort: prefer OpenMP, then TBB, then workqueue.
 numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]

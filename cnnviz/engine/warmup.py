@@ -1,6 +1,6 @@
 """Compile (first run) or load from numba's cache (later runs) every kernel the engine uses, before
 anything else calls the engine: the app does this behind its splash, on a plain thread, before its
-worker thread starts (DESIGN.md convention 6: one thread at a time in the engine).
+worker thread starts (docs/ARCHITECTURE.md, rule 6: one thread at a time in the engine).
 
 Kernels compile for argument types, not sizes, so a tiny network whose layers call every kernel
 with the types training uses compiles what any network needs. Progress is reported through a

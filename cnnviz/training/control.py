@@ -1,4 +1,4 @@
-"""The one way into a running training loop (DESIGN.md convention 5).
+"""The one way into a running training loop (docs/ARCHITECTURE.md, rule 5).
 
 Any thread (the GUI's) may call the commands; the training loop, on the worker thread, collects
 them between batches with `take_changes()` and sleeps in `wait_while_paused()`. Everything sits

@@ -1,4 +1,4 @@
-"""The live training loop (DESIGN.md convention 5): a generator that trains batch after batch and
+"""The live training loop (docs/ARCHITECTURE.md, rule 5): a generator that trains batch after batch and
 now and then yields an immutable Snapshot. Control comes in only through a `Control`, read
 between batches, so the loop runs the same under plain pytest as on the app's worker thread."""
 from __future__ import annotations

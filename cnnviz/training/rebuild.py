@@ -1,7 +1,7 @@
 """Keeping what the network has learned when something changes under it.
 
 An edited spec: a new network keeps every layer that survived the edit unchanged, with its learned
-weights and optimizer state (DESIGN.md convention 4), so adding a layer does not throw away the
+weights and optimizer state (docs/ARCHITECTURE.md, rule 4), so adding a layer does not throw away the
 training so far."""
 from __future__ import annotations
 

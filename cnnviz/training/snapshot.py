@@ -188,7 +188,7 @@ def conv_weights(network: Network) -> tuple[np.ndarray, ...]:
 
 class Pacer:
     """When the next snapshot is due: after `every` batches or `seconds`, whichever comes first,
-    but never more often than `max_hz` (DESIGN.md convention 7). None switches a rule off.
+    but never more often than `max_hz` (docs/ARCHITECTURE.md, rule 7). None switches a rule off.
     An urgent snapshot (a change to show) skips the batch and time rules, not the rate limit."""
 
     def __init__(self, every: int | None, seconds: float | None, max_hz: float | None):

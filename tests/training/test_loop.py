@@ -1,5 +1,5 @@
 """The live training loop, driven by plain pytest: a generator of snapshots, controlled between
-batches through a Control (DESIGN.md convention 5)."""
+batches through a Control (docs/ARCHITECTURE.md, rule 5)."""
 import threading
 import time
 

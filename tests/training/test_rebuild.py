@@ -1,5 +1,5 @@
 """Rebuilding the network for an edited spec keeps the unchanged layers' weights and optimizer
-state (DESIGN.md convention 4)."""
+state (docs/ARCHITECTURE.md, rule 4)."""
 import copy
 
 import numpy as np

@@ -1,2 +1,2 @@
 """One module per pane. Each pane is built once for a network and then only updated from
-snapshots (DESIGN.md convention 8)."""
+snapshots (docs/ARCHITECTURE.md, rule 8)."""

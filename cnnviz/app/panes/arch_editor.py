@@ -3,7 +3,7 @@
 Every edit (add, remove, move, duplicate, a field in the form) changes the spec dict and validates
 it at once with `cnnviz.engine.spec.validate`; an invalid spec marks the offending layer in red and
 shows the engine's message under the list. `spec_changed(spec, valid)` tells the app, which keeps
-Train disabled while the spec is invalid. The pane never builds layers (DESIGN.md convention 4).
+Train disabled while the spec is invalid. The pane never builds layers (docs/ARCHITECTURE.md, rule 4).
 Each row also gives the layer's receptive field (engine/receptive.py): its size and jump, in input
 pixels, worked out for the layers before the first error too.
 """

@@ -259,7 +259,7 @@ class HealthPane(QWidget):
     def _make_curve(self, key: str, layer: int, name: str) -> pg.PlotDataItem:
         colour = COLOURS[sum(k[0] == key and item is not None
                              for k, (_, item) in self.series.items()) % len(COLOURS)]
-        return self.plots[key].plot([], [], pen=pg.mkPen(colour, width=1.5), name=name)
+        return self.plots[key].plot([], [], pen=pg.mkPen(colour, width=1), name=name)
 
     def add_snapshot(self, snapshot) -> None:
         step = getattr(snapshot, "health_step", None)

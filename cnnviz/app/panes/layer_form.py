@@ -1,7 +1,7 @@
 """The form for one layer's parameters, built from `cnnviz.engine.spec.FIELDS[type]`.
 
 Part of the architecture editor pane: it edits plain data (a layer's dict in the spec) and says
-which field changed; it never builds layers (DESIGN.md convention 4).
+which field changed; it never builds layers (docs/ARCHITECTURE.md, rule 4).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A grid of small images (feature maps, filter kernels, dense units) drawn as ONE pyqtgraph
 ImageItem: the tiles are packed into a preallocated float32 mosaic whose gaps are NaN (drawn
-transparent), so a column of 48 maps costs one setImage and one texture, not 48 (DESIGN.md
-convention 8). The mosaic knows where every tile is, so hovering maps back to (tile, y, x).
+transparent), so a column of 48 maps costs one setImage and one texture, not 48 (docs/ARCHITECTURE.md,
+rule 8). The mosaic knows where every tile is, so hovering maps back to (tile, y, x).
 
 The network view redraws every column with every snapshot while the worker wants both cores, so
 drawing is kept lean: MosaicItem turns the mosaic into pixels in one compiled pass instead of
