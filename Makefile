@@ -17,8 +17,9 @@ run: DEBS = $(SYSTEM_DEBS) $(X11_DEBS)
 run: venv system-deps
 	$(VENV)/bin/cnnviz
 
-# The layering contracts (pyproject.toml) first: a wrong import fails fast, before the suite.
+# Lint and the layering contracts (pyproject.toml) first: they fail fast, before the suite.
 test: venv
+	$(VENV)/bin/ruff check cnnviz tests scripts benchmarks
 	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 

@@ -19,12 +19,12 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from cnnviz.app.main_window import MainWindow  # noqa: E402
-from cnnviz.app.worker import running_threads  # noqa: E402
+from cnnviz.app.main_window import MainWindow
+from cnnviz.app.worker import running_threads
 
 TARGET_MS = 200
 
@@ -78,11 +78,11 @@ def main() -> None:
             latest = win.session.latest
             batch_ms.append(1000 * args.batch / max(latest.images_per_s, 1e-9))
             win.train_action.trigger()
-            times["Pause"].append(spin(lambda: win.session.latest.state == "paused"))
+            times["Pause"].append(spin(lambda win=win: win.session.latest.state == "paused"))
 
             win.train_action.trigger()
             deadline = time.perf_counter() + 1.5 + rng.random()
-            spin(lambda: time.perf_counter() > deadline)
+            spin(lambda deadline=deadline: time.perf_counter() > deadline)
             start = time.perf_counter()
             win.reset_action.trigger()
             times["Reset"].append((time.perf_counter() - start) * 1000)

@@ -33,9 +33,9 @@ import time
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDockWidget  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 TICK_MS = 10
 TARGET_STALL_MS, TARGET_HZ, TARGET_RATIO = 50.0, 15.0, 0.85
@@ -314,10 +314,11 @@ def main() -> None:
 
     dataset_name, arch = choose_data(args.dataset, args.arch)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from cnnviz.app.main_window import MainWindow
-    from cnnviz.engine.network import Network
-    from cnnviz.engine.kernels import MAX_THREADS
     import numba
+
+    from cnnviz.app.main_window import MainWindow
+    from cnnviz.engine.kernels import MAX_THREADS
+    from cnnviz.engine.network import Network
 
     errors: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:

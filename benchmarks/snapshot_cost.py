@@ -17,9 +17,9 @@ import numpy as np
 
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.inspect import InspectRequest
-from cnnviz.engine.weight_update import WeightRef
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
+from cnnviz.engine.weight_update import WeightRef
 from cnnviz.training.snapshot import Progress
 
 

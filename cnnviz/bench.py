@@ -97,7 +97,7 @@ def bench_network(name: str, torch: TorchProcess | None, rounds: int = 3,
     network = Network(spec, seed=0)
     optimizer = SGD(lr=0.01, momentum=0.9)
     batches = make_batches(spec)
-    step = lambda x, y: network.train_step(x, y, optimizer)  # noqa: E731
+    step = lambda x, y: network.train_step(x, y, optimizer)
     for x, y in batches[:3]:  # warm up: compile, allocate buffers
         step(x, y)
     ours, theirs = [], []

@@ -80,8 +80,8 @@ def train(args) -> int:
     from cnnviz.data.dataset import Dataset
     from cnnviz.engine.network import Network
     from cnnviz.engine.optim import OPTIMIZERS
-    from cnnviz.training.evaluation import evaluate
     from cnnviz.training import health
+    from cnnviz.training.evaluation import evaluate
     from cnnviz.training.fit import Diverged, train_epochs
 
     start = time.perf_counter()

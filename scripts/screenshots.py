@@ -27,13 +27,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from cnnviz.app.main_window import MainWindow  # noqa: E402
-from cnnviz.data import catalog  # noqa: E402
+from cnnviz.app.main_window import MainWindow
+from cnnviz.data import catalog
 
 SIZE = (1920, 1080)  # a full-HD screen, the commonest
 

@@ -132,6 +132,7 @@ def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
     """`cnnviz datasets | head -1`: no 'Broken pipe' message, the shell's SIGPIPE status, and
     stdout pointed at devnull so Python's final flush cannot raise again."""
     import os
+
     from cnnviz import commands
 
     def archs(_args):

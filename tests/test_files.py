@@ -66,8 +66,8 @@ def test_an_architecture_saved_from_the_editor_is_a_normal_file(qtbot, tmp_path,
 
 def test_a_model_file_and_an_export_are_normal_files(tmp_path, umask_022):
     from cnnviz.architectures import load_architecture
-    from cnnviz.data.shapes import make_shapes
     from cnnviz.data.catalog import preprocessing_of
+    from cnnviz.data.shapes import make_shapes
     from cnnviz.engine.network import Network
     from cnnviz.training.export import export_npz
     from cnnviz.training.modelfile import save_model

@@ -224,7 +224,7 @@ class DatasetDownloads(QObject):
             self._latest = (done, total)   # one slot: a newer figure replaces an unread one
         try:
             catalog.download(name, progress=progress, cancel=cancel.is_set)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported to the user
+        except Exception as exc:
             message = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
             self._emit(self.finished, "cancelled" if cancel.is_set() else "failed", message)
         else:

@@ -3,7 +3,7 @@ loaded from numba's cache afterwards: app/splash.py), then the main window."""
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 
 def set_up_application(app) -> None:

@@ -9,13 +9,23 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog,
-                               QLabel, QMainWindow, QMessageBox, QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSpinBox,
+    QWidget,
+)
 
 from cnnviz.app import last_session
 from cnnviz.app.download_dialog import DatasetDownloads, show_datasets
-from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes import curve_history
+from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes.curves import CurvesPane
 from cnnviz.app.panes.evaluation import EvaluationPane
 from cnnviz.app.panes.filter_timeline import FilterTimelinePane
@@ -24,8 +34,8 @@ from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.steady_label import SteadyLabel
-from cnnviz.app.panes.weight_step import WeightStepPane
 from cnnviz.app.panes.top_images import TopImagesPane
+from cnnviz.app.panes.weight_step import WeightStepPane
 from cnnviz.app.space_shortcut import SpaceForTraining
 from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
@@ -34,7 +44,7 @@ from cnnviz.data import catalog
 from cnnviz.data.augment import Augmentation
 from cnnviz.data.errors import DataError
 from cnnviz.engine.network import Network
-from cnnviz.engine.spec import SpecError, validate
+from cnnviz.engine.spec import validate
 from cnnviz.engine.weight_update import WeightRef
 from cnnviz.training.loop import TrainConfig
 

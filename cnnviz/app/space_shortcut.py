@@ -33,7 +33,7 @@ class SpaceForTraining(QObject):
         self.window = window
         QApplication.instance().installEventFilter(self)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+    def eventFilter(self, obj, event) -> bool:
         if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space
                 and event.modifiers() == Qt.KeyboardModifier.NoModifier
                 and isinstance(obj, QObject) and hasattr(obj, "window")

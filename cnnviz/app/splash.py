@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -171,8 +171,8 @@ class EngineStartup(QObject):
         try:
             warm_up = self.warm_up
             if warm_up is None:  # imported here: numba takes a while to import
-                from cnnviz.engine.warmup import warm_up_unless_marked as warm_up
                 from cnnviz.app.panes.colour_kernel import warm_up as warm_up_drawing
+                from cnnviz.engine.warmup import warm_up_unless_marked as warm_up
                 warm_up(self._report)
                 warm_up_drawing()  # the network view's colour kernel, off the GUI thread
             else:
@@ -201,7 +201,7 @@ class EngineStartup(QObject):
         if self._thread is not None:
             self._thread.join()
 
-    def run(self) -> "EngineStartup":
+    def run(self) -> EngineStartup:
         self.start()
         self.wait()
         return self

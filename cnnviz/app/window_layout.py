@@ -32,7 +32,7 @@ class PaneScroll(QScrollArea):
         self.setMinimumSize(minimum)
         self.setToolTip(pane.toolTip())
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override): the pane's own wish
+    def sizeHint(self) -> QSize:
         return self.pane.sizeHint()
 
     def natural_width(self) -> int:

@@ -7,8 +7,6 @@ matrices (`transform_matrices`) -> resample (`resample`) -> add noise -> clip.
 """
 from __future__ import annotations
 
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
-
 import functools
 import math
 import statistics
@@ -16,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
 
 FILLS = ("zero", "edge")
 U = np.uint64

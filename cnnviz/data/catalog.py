@@ -8,9 +8,9 @@ their checksums differ from upstream's); downloads are checked against upstream'
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import platformdirs
 

@@ -11,8 +11,6 @@ so they stay cacheable (numba will not cache a kernel holding a ctypes function)
 """
 from __future__ import annotations
 
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
-
 import ctypes
 import glob
 import os
@@ -22,6 +20,8 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 

@@ -10,11 +10,9 @@ numba's threads own the cores.
 """
 from __future__ import annotations
 
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
-
-import numpy as np
 from numba import njit, prange
 
+from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
 from cnnviz.engine.blas import NO_TRANS, TRANS, gemm
 from cnnviz.engine.kernels import FAST, PARALLEL, U, valid_columns
 

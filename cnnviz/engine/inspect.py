@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnviz.engine.layers import BatchNorm, Conv, Dense, Layer, MaxPool, AvgPool
+from cnnviz.engine.layers import AvgPool, BatchNorm, Conv, Dense, Layer, MaxPool
 from cnnviz.engine.network import Network
-from cnnviz.engine.receptive import Box, ELEMENTWISE_LAYERS, input_box
+from cnnviz.engine.receptive import ELEMENTWISE_LAYERS, Box, input_box
 
 SOFTMAX = -1  # InspectRequest.layer for the output's softmax
 Range = tuple[int, int]  # half-open

@@ -8,8 +8,6 @@ kernels, which also call BLAS, are in conv_kernels.py.
 """
 from __future__ import annotations
 
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
-
 import functools
 import inspect
 import math
@@ -17,6 +15,8 @@ import math
 import numba
 import numpy as np
 from numba import njit, prange
+
+from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
 
 FAST = dict(cache=True, nogil=True)
 PARALLEL = dict(cache=True, nogil=True, parallel=True)

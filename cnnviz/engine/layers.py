@@ -33,7 +33,7 @@ class Parameter:
     grad: np.ndarray
 
     @classmethod
-    def of(cls, value: np.ndarray) -> "Parameter":
+    def of(cls, value: np.ndarray) -> Parameter:
         return cls(value, np.zeros_like(value))
 
 
@@ -81,7 +81,7 @@ class Layer:
         return dict(self.config)
 
     @classmethod
-    def from_dict(cls, config: dict, in_shape: Shape, dtype=np.float32, rng=None) -> "Layer":
+    def from_dict(cls, config: dict, in_shape: Shape, dtype=np.float32, rng=None) -> Layer:
         out, params, macs = infer_layer(config, tuple(in_shape))
         return cls(LayerInfo(0, dict(config), tuple(in_shape), out, params, macs), dtype, rng)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz.engine import spec as specs
-from cnnviz.engine.interrupt import NEVER, InterruptFlag, Interrupted
+from cnnviz.engine.interrupt import NEVER, Interrupted, InterruptFlag
 from cnnviz.engine.layers import Layer, Parameter, build_layer
 from cnnviz.engine.losses import LOSSES, softmax
 from cnnviz.engine.optim import Optimizer

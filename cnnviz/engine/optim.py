@@ -3,7 +3,7 @@ loop may change the learning rate or momentum between any two steps. State is ke
 and can be dropped for layers that were rebuilt."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

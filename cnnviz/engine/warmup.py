@@ -17,20 +17,18 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+import llvmlite.binding as llvm
+import numba
 import numpy as np
-
-from cnnviz.files import atomic_write
+from numba.core import event
+from numba.core.dispatcher import Dispatcher
 
 from cnnviz.engine import numba_env  # numba's cache folder, set before numba is used
-
-import llvmlite.binding as llvm  # noqa: E402
-import numba  # noqa: E402
-from numba.core import event  # noqa: E402
-from numba.core.dispatcher import Dispatcher  # noqa: E402
+from cnnviz.files import atomic_write
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def _exercise(layers: list[dict], optimizers: tuple[str, ...] = ("sgd",)) -> Non
 class _Listener(event.Listener):
     """Counts the engine's kernels as numba compiles them, and reports."""
 
-    def __init__(self, warmup: "_WarmUp"):
+    def __init__(self, warmup: _WarmUp):
         self.warmup = warmup
         self.stack: list[str] = []
 

@@ -2,12 +2,12 @@
 (when asked) the images that excite each filter and unit most (top_images.py)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
-from cnnviz.engine.interrupt import InterruptFlag, Interrupted
+from cnnviz.engine.interrupt import Interrupted, InterruptFlag
 from cnnviz.engine.network import Network
 from cnnviz.training.top_images import TopImages, TopTracker
 

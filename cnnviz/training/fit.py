@@ -3,8 +3,8 @@ network step per batch. (The app drives the live loop in loop.py instead.)"""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

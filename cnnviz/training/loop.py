@@ -6,9 +6,9 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
 
 import numpy as np
 
@@ -21,12 +21,12 @@ from cnnviz.engine.optim import SGD
 from cnnviz.engine.weight_update import watch
 from cnnviz.training import health
 from cnnviz.training.control import Changes, Control, make_optimizer
-from cnnviz.training.rebuild import edit_report, mismatch, rebuild, spec_problem
-from cnnviz.training.recovery import (Checkpoint, divergence_message, loss_problem,
-                                      state_problem)
 from cnnviz.training.evaluation import EVAL_CHUNK, Evaluation, evaluate
+from cnnviz.training.rebuild import edit_report, mismatch, rebuild, spec_problem
+from cnnviz.training.recovery import Checkpoint, divergence_message, loss_problem, state_problem
 from cnnviz.training.snapshot import Ema, Pacer, Progress, Snapshot, eval_subset
 from cnnviz.training.top_images import TOP_K
+
 
 @dataclass
 class TrainConfig:

@@ -131,7 +131,7 @@ def _read_members(path: Path, fail) -> tuple[bytes, str, bytes]:
                 return archive.read(MODEL_JSON), weights, archive.read(weights)
         except ModelFileError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure to read the zip means damaged
+        except Exception as exc:
             raise fail(f"not a cnnviz model file, or it is damaged ({exc})") from None
 
 
@@ -140,7 +140,7 @@ def _weights(name: str, data: bytes, fail) -> dict:
     if name == SAFETENSORS:
         try:
             return safetensors.numpy.load(data)
-        except Exception as exc:  # noqa: BLE001 - SafetensorError and friends: a bad header
+        except Exception as exc:
             raise fail(f"its {SAFETENSORS} is damaged or unreadable ({exc})") from None
     if not data.startswith(b"PK"):  # np.load would read it as one .npy array or a pickle
         raise fail(f"its {NPZ} is not an npz archive")
@@ -150,7 +150,7 @@ def _weights(name: str, data: bytes, fail) -> dict:
             return {key: npz[key] for key in npz.files}
     except ModelFileError:
         raise
-    except Exception as exc:  # noqa: BLE001 - numpy refuses object arrays with this ValueError
+    except Exception as exc:
         pickled = isinstance(exc, ValueError) and "allow_pickle" in str(exc)
         raise fail("holds object arrays, which cnnviz will not load (they need pickle)" if pickled
                    else f"its {NPZ} is damaged or unreadable ({exc})") from None
@@ -159,7 +159,7 @@ def _weights(name: str, data: bytes, fail) -> dict:
 def load_model(path, dtype=np.float32) -> ModelFile:
     """Read a model file into a network of the given dtype; ModelFileError if it is unusable."""
     path = Path(path)
-    fail = lambda why: ModelFileError(f"{path}: {why}")  # noqa: E731
+    fail = lambda why: ModelFileError(f"{path}: {why}")
     model_bytes, weights_name, weights_bytes = _read_members(path, fail)
     try:
         model = json.loads(model_bytes)

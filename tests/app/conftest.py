@@ -1,13 +1,13 @@
 """GUI tests run offscreen; a test that leaves a thread running fails (as napari's conftest).
 Shared by the GUI tests: the `window` fixture (the main window, errors collected in
-window.errors, "save first?" questions in window.unsaved_questions, answered Discard) and `train_until` (a fixture giving the helper that trains the window's network
-to a step)."""
+window.errors, "save first?" questions in window.unsaved_questions, answered Discard) and
+`train_until` (a fixture giving the helper that trains the window's network to a step)."""
 import os
 import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)

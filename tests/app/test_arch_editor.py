@@ -3,8 +3,16 @@ import json
 
 import pytest
 
-from cnnviz.app.panes.arch_editor import (COL_LAYER, COL_MACS, COL_OUTPUT, COL_PARAMS, COL_RF,
-                                          ArchitectureEditor, compact, shape_text)
+from cnnviz.app.panes.arch_editor import (
+    COL_LAYER,
+    COL_MACS,
+    COL_OUTPUT,
+    COL_PARAMS,
+    COL_RF,
+    ArchitectureEditor,
+    compact,
+    shape_text,
+)
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.receptive import receptive_fields
 from cnnviz.engine.spec import FIELDS, SpecError, validate
@@ -101,7 +109,7 @@ def test_wrong_final_layer_keeps_shapes_and_marks_last(editor):
 
 def test_add_remove_move_duplicate(editor, qtbot):
     editor.set_spec(SMALL)
-    types = lambda: [layer["type"] for layer in editor.spec()["layers"]]  # noqa: E731
+    types = lambda: [layer["type"] for layer in editor.spec()["layers"]]
 
     editor.select_layer(1)
     with qtbot.waitSignal(editor.spec_changed):

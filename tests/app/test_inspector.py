@@ -15,8 +15,14 @@ from PySide6.QtWidgets import QApplication, QToolTip
 
 from cnnviz.app.panes.inspector_grids import cell_text, num
 from cnnviz.architectures import load_architecture
-from cnnviz.engine.inspect import (SOFTMAX, ConvCell, DenseUnit, InspectRequest, PoolCell,
-                                   SoftmaxSteps)
+from cnnviz.engine.inspect import (
+    SOFTMAX,
+    ConvCell,
+    DenseUnit,
+    InspectRequest,
+    PoolCell,
+    SoftmaxSteps,
+)
 from cnnviz.engine.spec import conv_padding
 from cnnviz.engine.weight_update import WeightRef
 

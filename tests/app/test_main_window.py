@@ -34,7 +34,6 @@ def test_step_and_reset(qtbot, window):
 
 def test_drawing_changes_the_probe_and_probabilities(qtbot, window):
     qtbot.waitUntil(lambda: window.session.latest is not None, timeout=20000)
-    window.input.open_file  # the canvas is the probe: draw on it through the pane's API
     seen = []
     window.input.probe_changed.connect(seen.append)
     canvas = window.input.canvas

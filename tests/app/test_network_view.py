@@ -151,7 +151,7 @@ def test_one_column_per_stage_with_the_data_the_spec_says(view, runs, name):
     columns = drawn_columns(view)
     expected = EXPECTED[name]
     assert [(c.kind, c.data.shape) for c in columns] == [(k, s) for k, s, _, _ in expected]
-    for column, (kind, shape, where, layers) in zip(columns, expected):
+    for column, (_, _, where, layers) in zip(columns, expected):
         np.testing.assert_array_equal(column.data, source(snapshot, probe, where))
         if layers:
             assert column.note.text().startswith(layers), (column.title, column.note.text())

@@ -9,10 +9,16 @@ import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage, QPainter
 
-from cnnviz.app.panes.curves import CurvesPane, nice_ceiling, stepped
-from cnnviz.app.panes.map_grid import (Mosaic, MosaicItem, diverging_lut, fmt, grey_lut,
-                                       sequential_lut)
 from cnnviz.app.panes import network_view
+from cnnviz.app.panes.curves import CurvesPane, nice_ceiling, stepped
+from cnnviz.app.panes.map_grid import (
+    Mosaic,
+    MosaicItem,
+    diverging_lut,
+    fmt,
+    grey_lut,
+    sequential_lut,
+)
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.data.shapes import make_shapes
@@ -189,6 +195,7 @@ def test_network_view_rewrites_range_labels_at_most_every_quarter_second(qtbot, 
 
 def test_the_startup_warm_up_prepares_the_colour_kernel_for_float32_mosaics():
     import numba
+
     from cnnviz.app.panes import colour_kernel
     colour_kernel.warm_up()
     assert any(signature[0] == numba.float32[:, ::1]

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import QApplication
 from cnnviz.app.panes.input_dock import _to_rgb8
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.receptive_overlay import spans
-from cnnviz.app.panes.saliency_overlay import (TOP_PERCENTILE, blend, caption, heat_rgba,
-                                                normalise)
+from cnnviz.app.panes.saliency_overlay import TOP_PERCENTILE, blend, caption, heat_rgba, normalise
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.engine.receptive import input_box
 from cnnviz.engine.spec import Summary, validate
@@ -143,7 +142,7 @@ def test_the_cells_read_on_the_layers_input_maps_are_outlined(view, name):
     summary = shown(view, name)
     rf = view.receptive
     before = None
-    for index, column in map_columns(view):
+    for _, column in map_columns(view):
         _, h, w = column.shape
         y, x = h - 1, w // 2
         hover(view, pixel(column, 0, y, x))

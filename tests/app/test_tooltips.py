@@ -4,8 +4,17 @@ the centre, and the buttons, boxes and sliders inside the panes."""
 import re
 
 from PySide6.QtGui import Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDockWidget, QLabel,
-                               QSlider, QToolBar, QWidget, QWidgetAction)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QSlider,
+    QToolBar,
+    QWidget,
+    QWidgetAction,
+)
 
 CONTROLS = (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider)
 IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z][A-Za-z]*\b")  # snake_case, camelCase

@@ -10,8 +10,8 @@ from PySide6.QtTest import QTest
 
 from cnnviz.app.panes.network_view import FilterColumn, GradientMapColumn
 from cnnviz.engine.weight_update import WeightRef
-
 from tests.app.test_inspector import click, paused_with_probe
+
 
 def filter_weight_pos(column, f, c, y, x):
     tx, ty = column.mosaic.tile_origin(f, c)

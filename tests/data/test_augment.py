@@ -9,8 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cnnviz.data.augment import (Augmentation, augment, gaussian_noise, preview,
-                                 random_transforms, resample, transform_matrices)
+from cnnviz.data.augment import (
+    Augmentation,
+    augment,
+    gaussian_noise,
+    preview,
+    random_transforms,
+    resample,
+    transform_matrices,
+)
 
 NONE = Augmentation.none()
 

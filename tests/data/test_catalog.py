@@ -52,7 +52,7 @@ def test_datasets_command_tells_the_truth(capsys, empty_cache):
     out = capsys.readouterr().out
     lines = out.splitlines()
     for name in catalog.CATALOG:
-        status = lines[lines.index(next(l for l in lines if l.startswith(name + " "))) + 1]
+        status = lines[lines.index(next(line for line in lines if line.startswith(name + " "))) + 1]
         located = catalog.CATALOG[name].locate()
         if catalog.CATALOG[name].builtin:
             assert "built in" in status
@@ -133,6 +133,7 @@ def test_download_into_the_cache_then_load(tmp_path, empty_cache, monkeypatch):
 
 def test_offline_download_lists_every_file_to_place_by_hand(empty_cache, monkeypatch):
     import socket
+
     from cnnviz.data import download
     monkeypatch.setattr(download, "BACKOFF", 0)
     with socket.socket() as sock:  # a port on loopback that nothing listens on

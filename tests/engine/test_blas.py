@@ -36,8 +36,9 @@ def test_missing_blas_is_a_clear_error(monkeypatch):
 
 
 def test_a_library_without_cblas_is_skipped_with_its_reason(monkeypatch, tmp_path):
-    from cnnviz.engine import blas
     import ctypes.util
+
+    from cnnviz.engine import blas
     libm = ctypes.util.find_library("m")
     if libm is None:
         pytest.skip("no C maths library to stand in for a BLAS without cblas")

@@ -5,6 +5,8 @@ differences, over random shapes that include stride > 1, padding, odd sizes and 
 """
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnviz.engine.layers import LAYERS
 from cnnviz.engine.losses import cross_entropy, mse
@@ -169,7 +171,6 @@ def test_whole_network_gradients(loss):
 
 # Random shapes on top of the fixed cases above: hypothesis draws kernels, strides, padding,
 # odd sizes and batch 1 together, and shrinks any failure to the smallest shape.
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @st.composite

@@ -5,9 +5,19 @@ softmax steps the engine's probabilities."""
 import numpy as np
 import pytest
 
-from cnnviz.engine.inspect import (SOFTMAX, ConvCell, DenseUnit, InspectRequest, PoolCell,
-                                   SoftmaxSteps, conv_cell, dense_unit, inspect, pool_cell,
-                                   softmax_steps)
+from cnnviz.engine.inspect import (
+    SOFTMAX,
+    ConvCell,
+    DenseUnit,
+    InspectRequest,
+    PoolCell,
+    SoftmaxSteps,
+    conv_cell,
+    dense_unit,
+    inspect,
+    pool_cell,
+    softmax_steps,
+)
 from cnnviz.engine.losses import softmax
 from cnnviz.engine.network import Network
 from cnnviz.engine.receptive import input_box
@@ -75,7 +85,7 @@ def test_every_conv_cell_sums_to_the_engines_value(dtype):
             assert cell.pre_activation == cell.total + cell.bias
             np.testing.assert_array_equal(cell.products, cell.patch.astype(np.float64)
                                           * cell.weights)
-            for index, label, value in cell.after:
+            for index, _, value in cell.after:
                 np.testing.assert_allclose(value, taps[index][channel, y, x], **tol)
             assert cell.value == cell.after[-1][2]
 
@@ -162,7 +172,7 @@ def test_dense_units_total_and_largest_contributions(dtype):
                 assert c.value == inputs[c.index]
                 assert c.weight == network.layers[layer].weight.value[unit, c.index]
                 assert c.product == c.value * c.weight
-            for index, label, value in d.after:
+            for index, _, value in d.after:
                 np.testing.assert_allclose(value, taps[index][unit], **tol)
     # layer 10 reads the flattened 3x1x1 map of layer 8; layer 13 a flat vector
     d = dense_unit(network, probe, taps, 10, 0)

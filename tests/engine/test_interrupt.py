@@ -6,7 +6,7 @@ import pytest
 
 from cnnviz.engine import conv_kernels
 from cnnviz.engine.blas import BLAS
-from cnnviz.engine.interrupt import NEVER, InterruptFlag, Interrupted
+from cnnviz.engine.interrupt import NEVER, Interrupted, InterruptFlag
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import Adam
 

@@ -7,8 +7,14 @@ import pytest
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD, Adam
 from cnnviz.engine.receptive import Field, receptive_fields
-from cnnviz.engine.saliency import (class_gradient, explain, grad_cam, last_conv_stage,
-                                    saliency, upsample)
+from cnnviz.engine.saliency import (
+    class_gradient,
+    explain,
+    grad_cam,
+    last_conv_stage,
+    saliency,
+    upsample,
+)
 
 EPS = 1e-6
 SPEC = {
@@ -82,7 +88,8 @@ def test_class_gradient_at_an_intermediate_layer_is_the_finite_difference_gradie
     taps = network.forward_taps(image[None])
     for stage in (3, 5, 8):
         maps = np.array(taps[stage][0])
-        expected = numeric_gradient(lambda: rest_of_network(network, stage, maps, 1), maps)
+        expected = numeric_gradient(
+            lambda stage=stage, maps=maps: rest_of_network(network, stage, maps, 1), maps)
         network.forward_taps(image[None])  # backward needs the image's own pass
         np.testing.assert_allclose(class_gradient(network, 1, stage), expected, rtol=1e-5,
                                    atol=1e-8)

@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 
 from cnnviz.engine.layers import LAYERS
+from cnnviz.engine.losses import mse
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD, Adam
-from cnnviz.engine.losses import mse
 from cnnviz.engine.spec import normalise_layer
-from cnnviz.torch_bridge import (copy_weights, learnable, share_dropout_masks, to_torch,
-                                 torch_module)
+from cnnviz.torch_bridge import copy_weights, learnable, share_dropout_masks, to_torch, torch_module
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed: parity tests need torch==2.13.0 (.ci/run installs it)")

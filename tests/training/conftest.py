@@ -1,11 +1,12 @@
-"""What the training-loop tests share: a Control that cannot hang a test."""
+"""What the training tests share: a Control that cannot hang a test, and a small Shapes dataset
+(tests/training/loop_helpers.py has the tiny network and loop)."""
 import threading
 
 import pytest
 
+from cnnviz.data.shapes import make_shapes
 from cnnviz.training.control import Control
-
-WATCHDOG_S = 60
+from tests.training.loop_helpers import WATCHDOG_S
 
 
 @pytest.fixture
@@ -21,3 +22,8 @@ def control():
     timer.cancel()
     timer.join()
     assert not fired.is_set(), "the watchdog had to stop a hanging loop"
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return make_shapes(train_size=600, test_size=200)

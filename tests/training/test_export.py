@@ -11,8 +11,13 @@ from cnnviz.architectures import builtin_names, load_architecture
 from cnnviz.engine.layers import BatchNorm
 from cnnviz.engine.losses import softmax
 from cnnviz.engine.network import Network
-from cnnviz.training.export import (DEFAULT_OPSET, export_npz, export_onnx, export_safetensors,
-                                    npz_name)
+from cnnviz.training.export import (
+    DEFAULT_OPSET,
+    export_npz,
+    export_onnx,
+    export_safetensors,
+    npz_name,
+)
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime (a test dependency) is not installed")

@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from cnnviz.engine.network import Network
-from cnnviz.training.export import export_safetensors, torch_sequential_code, torch_state_dict_keys
-
 # tests/training has no __init__.py: pytest puts this folder on sys.path (rootdir "prepend" mode).
 from test_export import EVERY_LAYER, SPECS, assert_close, trained_looking
+
+from cnnviz.engine.network import Network
+from cnnviz.training.export import export_safetensors, torch_sequential_code, torch_state_dict_keys
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed: these tests need torch==2.13.0 (.ci/run installs it)")

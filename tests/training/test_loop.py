@@ -7,45 +7,13 @@ import numpy as np
 import pytest
 
 from cnnviz.architectures import load_architecture
-from cnnviz.data.shapes import CLASSES, make_shapes
+from cnnviz.data.shapes import make_shapes
 from cnnviz.engine.network import Network
 from cnnviz.training.control import Control
-from cnnviz.training.loop import TrainConfig, train
 from cnnviz.training.evaluation import evaluate
+from cnnviz.training.loop import TrainConfig, train
 from cnnviz.training.snapshot import Pacer, frozen
-
-TINY = {
-    "name": "tiny", "input": [3, 32, 32], "classes": list(CLASSES),
-    "layers": [
-        {"type": "conv", "filters": 4, "kernel": 3, "padding": 1},   # 0: 4x32x32
-        {"type": "relu"},
-        {"type": "maxpool", "size": 4},                              # 2: 4x8x8
-        {"type": "conv", "filters": 8, "kernel": 3, "padding": 1},   # 3: 8x8x8
-        {"type": "relu"},
-        {"type": "maxpool", "size": 2},                              # 5: 8x4x4
-        {"type": "flatten"},
-        {"type": "dense", "units": 8},                               # 7
-    ],
-}
-# One snapshot per batch and no periodic evaluation: every next() runs exactly one batch.
-EVERY_BATCH = dict(snapshot_every=1, snapshot_seconds=None, max_snapshot_hz=None, eval_every=None)
-WATCHDOG_S = 60
-
-
-@pytest.fixture(scope="module")
-def shapes():
-    return make_shapes(train_size=600, test_size=200)
-
-
-def start(shapes, control, seed=0, **config):
-    network = Network(TINY, seed=seed)
-    settings = dict(EVERY_BATCH, batch_size=32, seed=seed)
-    settings.update(config)
-    return network, train(network, shapes, control, TrainConfig(**settings))
-
-
-def take(generator, n):
-    return [next(generator) for _ in range(n)]
+from tests.training.loop_helpers import EVERY_BATCH, TINY, WATCHDOG_S, start, take
 
 
 def drain(generator):
@@ -384,7 +352,7 @@ def test_seeded_runs_repeat_exactly(shapes):
 def test_snapshots_are_rate_limited(shapes, control):
     _, run = start(shapes, control, snapshot_every=1, snapshot_seconds=None, max_snapshot_hz=20)
     begin, count = time.perf_counter(), 0
-    for snapshot in run:
+    for snapshot in run:  # noqa: B007 (the last one is read after the loop)
         count += 1
         if time.perf_counter() - begin > 0.5:
             break

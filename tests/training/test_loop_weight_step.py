@@ -9,8 +9,7 @@ import pytest
 from cnnviz.engine.inspect_gradient import probe_gradients
 from cnnviz.engine.weight_update import WeightRef
 from cnnviz.training.control import Control
-
-from tests.training.test_loop_inspect import TINY, shapes, start, take  # noqa: F401 (fixture)
+from tests.training.loop_helpers import TINY, start, take
 
 CONV = WeightRef(3, "weight", (5, 2, 1, 0))
 DENSE = WeightRef(7, "weight", (4, 101))

@@ -98,7 +98,7 @@ def test_inserting_a_layer_in_the_middle_keeps_all_the_others_bit_for_bit():
     mapping = {i: i if i < 3 else i + 2 for i in range(len(old.layers))}
     for i, j in mapping.items():
         assert_kept(old.layers[i], new.layers[j])
-        for name, value in old.layers[i].params().items():
+        for name in old.layers[i].params():
             assert np.array_equal(new.layers[j].params()[name].value, state[f"{i}.{name}"])
     inserted = new.layers[3]
     assert inserted.weight.value.shape == (4, 4, 3, 3)

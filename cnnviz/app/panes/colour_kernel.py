@@ -7,10 +7,10 @@ float32 arithmetic throughout (numpy computes a float32 array with a Python floa
 """
 from __future__ import annotations
 
-from cnnviz.engine import numba_env  # noqa: F401  (numba's cache folder, before @njit)
-
 import numpy as np
 from numba import njit
+
+from cnnviz.engine import numba_env  # noqa: F401  (numba's cache folder, before @njit)
 
 
 @njit(cache=True, nogil=True)

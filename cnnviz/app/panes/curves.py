@@ -306,7 +306,7 @@ class CurvesPane(QWidget):
             if (plot.titleLabel.isVisible(), plot.titleLabel.text) != (shown, title):
                 plot.setTitle(title if shown else None)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._set_titles(*self.titles)
 

@@ -26,7 +26,7 @@ class FittedLabel(QLabel):
             font.setPointSizeF(size)
         return font, QFontMetrics(font).elidedText(self.text(), Qt.ElideRight, width)
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, event) -> None:
         font, shown = self.fitted()
         painter = QPainter(self)
         painter.setFont(font)

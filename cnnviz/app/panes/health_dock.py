@@ -1,6 +1,6 @@
 """Training health over time: per layer, the update-to-weight ratio, the weight and gradient
-norms and the share of dead ReLU units (or saturated tanh / sigmoid outputs), on one shared step axis, with
-warnings in plain words when a figure leaves its healthy range; beside them, for the layer
+norms and the share of dead ReLU units (or saturated tanh / sigmoid outputs), on one shared
+step axis, with warnings in plain words when a figure leaves its healthy range; beside them, for the layer
 chosen, heat strips of its weights' and its gradients' histograms over the same steps. Fed the
 snapshots' health records (training/health.py); each curve and strip is a bounded History, so a
 long run costs what a short one does."""
@@ -34,9 +34,10 @@ TOOLTIP = ("How healthy training is, layer by layer. Update ratio: how much one 
            "weights, lr × |gradient| / |weights|; around 1e-3 (the band) is the usual sign of a "
            "good learning rate, above 1e-1 the weights are thrown about, below 1e-5 they hardly "
            "move. Weight norm: the size of the layer's weights, |weights|; it grows as the layer "
-           "learns and should level off. Gradient norm: how strongly the loss pulls on the layer. Dead or saturated: the "
-           "share of a ReLU's units that were zero for every image of the batch (they cannot "
-           "learn back), or of a tanh's or sigmoid's outputs in its flat tails.")
+           "learns and should level off. Gradient norm: how strongly the loss pulls on the "
+           "layer. Dead or saturated: the share of a ReLU's units that were zero for every "
+           "image of the batch (they cannot learn back), or of a tanh's or sigmoid's outputs "
+           "in its flat tails.")
 PLOTS = (("update_ratio", "update ratio", True), ("weight_norm", "weight norm", True),
          ("grad_norm", "gradient norm", True), ("inactive", "dead or saturated", False))
 REDRAW_MS = 1000

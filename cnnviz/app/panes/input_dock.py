@@ -22,18 +22,30 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QColorDialog, QFileDialog, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy,
-                               QSlider, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnnviz.data.errors import DataError
-from cnnviz.data.images import array_to_input, check_image_args, load_image, mnist_style
 from cnnviz.app.panes.canvas import Canvas
-from cnnviz.app.panes.fitted_label import FittedLabel
 from cnnviz.app.panes.explain import CANNOT, WAITING, ExplainControls
+from cnnviz.app.panes.fitted_label import FittedLabel
 from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
 from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.panes.style import set_style_sheet
+from cnnviz.data.errors import DataError
+from cnnviz.data.images import array_to_input, check_image_args, load_image, mnist_style
 
 EMIT_INTERVAL_MS = 30
 PREVIEW_SIDE = 84

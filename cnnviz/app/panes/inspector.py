@@ -14,8 +14,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from cnnviz.app.panes.inspector_pages import ConvPage, Names, PoolPage, label, set_text
 from cnnviz.app.panes.inspector_tables import DensePage, SoftmaxPage
-from cnnviz.engine.inspect import (SOFTMAX, ConvCell, DenseUnit, InspectRequest, PoolCell,
-                                   SoftmaxSteps)
+from cnnviz.engine.inspect import (
+    SOFTMAX,
+    ConvCell,
+    DenseUnit,
+    InspectRequest,
+    PoolCell,
+    SoftmaxSteps,
+)
 
 ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 PAGES = {ConvCell: ConvPage, PoolCell: PoolPage, DenseUnit: DensePage, SoftmaxSteps: SoftmaxPage}

@@ -86,7 +86,7 @@ class Names:
 
     def conv_index(self, layer: int) -> int:
         """Which of the snapshot's conv_weights belongs to conv layer `layer`."""
-        return sum(1 for l in self.summary.layers[:layer] if l.type == "conv")
+        return sum(1 for info in self.summary.layers[:layer] if info.type == "conv")
 
 
 def label(text: str = "", size: int = 12, bold: bool = False, dim: bool = False,

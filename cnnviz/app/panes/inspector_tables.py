@@ -6,11 +6,18 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnnviz.app.panes.inspector_pages import label, set_text
 from cnnviz.app.panes.inspector_grids import num
+from cnnviz.app.panes.inspector_pages import label, set_text
 from cnnviz.engine.weight_update import WeightRef
 
 HELP = {

@@ -16,14 +16,34 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import (QApplication, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
-                               QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnnviz.app.panes.map_grid import (DIM_TEXT, TEXT, Mosaic, MosaicImage, diverging_lut, fmt,
-                                       grey_lut, normalise_maps, plain, sequential_lut, text_item)
 from cnnviz.app.panes.enlarged_map import EnlargedMap, Pick
 from cnnviz.app.panes.inspector_select import CellPicker
+from cnnviz.app.panes.map_grid import (
+    DIM_TEXT,
+    TEXT,
+    Mosaic,
+    MosaicImage,
+    diverging_lut,
+    fmt,
+    grey_lut,
+    normalise_maps,
+    plain,
+    sequential_lut,
+    text_item,
+)
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
 from cnnviz.app.panes.text_sheet import TextSheet
@@ -698,13 +718,13 @@ class NetworkView(QWidget):
         layers = self.summary.layers
         taps = snapshot.probe_taps
         if taps and (len(taps) != len(layers)
-                     or any(t.shape != l.out_shape for t, l in zip(taps, layers))):
+                     or any(t.shape != info.out_shape for t, info in zip(taps, layers))):
             return False
-        convs = [l for l in layers if l.type == "conv"]
+        convs = [info for info in layers if info.type == "conv"]
         weights = snapshot.conv_weights
         if len(weights) != len(convs) or any(
-                w.shape != (l.config["filters"], l.in_shape[0], l.config["kernel"],
-                            l.config["kernel"]) for w, l in zip(weights, convs)):
+                w.shape != (c.config["filters"], c.in_shape[0], c.config["kernel"],
+                            c.config["kernel"]) for w, c in zip(weights, convs)):
             return False
         p = snapshot.probe_probabilities
         return p is None or p.shape == (len(self.summary.classes),)

@@ -19,7 +19,7 @@ class SteadyLabel(QLabel):
         self._hold()
         self.setText("")
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+    def setText(self, text: str) -> None:
         if text == self.text():  # (most are the same from one snapshot to the next)
             return
         super().setText(text)

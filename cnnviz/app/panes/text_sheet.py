@@ -18,7 +18,7 @@ from cnnviz.app.panes.map_grid import readable
 class SheetLabel:
     """One label of a TextSheet, at (x, y) (its top left, in scene units)."""
 
-    def __init__(self, sheet: "TextSheet", text: str, x: float, y: float):
+    def __init__(self, sheet: TextSheet, text: str, x: float, y: float):
         self.sheet, self._text, self._x, self._y = sheet, text, x, y
 
     def text(self) -> str:
@@ -34,7 +34,7 @@ class SheetLabel:
         metrics = self.sheet.metrics
         return QRectF(self._x, self._y, metrics.horizontalAdvance(self._text), metrics.height())
 
-    def setText(self, text: str) -> None:  # noqa: N802 (QGraphicsSimpleTextItem's name)
+    def setText(self, text: str) -> None:
         if text != self._text:
             old = self.rect()
             self._text = text

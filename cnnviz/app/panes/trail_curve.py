@@ -60,7 +60,7 @@ class TrailCurve(pg.GraphicsObject):
         with np.errstate(over="ignore"):
             return float(np.power(10.0, value))
 
-    def setLogMode(self, x: bool, y: bool) -> None:  # noqa: N802 (PlotItem calls it by this name)
+    def setLogMode(self, x: bool, y: bool) -> None:
         self._log = (bool(x), bool(y))
         self.viewRangeChanged()
 

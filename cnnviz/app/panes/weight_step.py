@@ -15,8 +15,14 @@ import html
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnnviz.app.panes.inspector_grids import NumberGrid
 from cnnviz.app.panes.inspector_pages import Names, label, set_text
