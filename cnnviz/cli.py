@@ -16,6 +16,25 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _setting(name: str):
+    """An argparse type for a training setting, checked against the limits the app uses."""
+    def parse(text: str):
+        from cnnviz.training import hyperparameters
+
+        whole = hyperparameters.LIMITS[name].whole
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a {'whole ' if whole else ''}number, not {text}") from None
+        try:
+            return hyperparameters.check(name, value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be {hyperparameters.LIMITS[name].describe()}, not {text}") from None
+    return parse
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -39,10 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a name from `cnnviz datasets`, or an image folder (one sub-folder per class)")
     train.add_argument("--download", action="store_true", help="fetch the dataset if it is missing")
     train.add_argument("--epochs", type=_positive_int, default=6)
-    train.add_argument("--batch-size", type=_positive_int, default=64)
-    train.add_argument("--lr", type=_positive_float, default=0.02)
+    train.add_argument("--batch-size", type=_setting("batch_size"), default=64)
+    train.add_argument("--lr", type=_setting("lr"), default=0.02)
     train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
-    train.add_argument("--momentum", type=float, default=0.9)
+    train.add_argument("--momentum", type=_setting("momentum"), default=0.9)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--train-limit", type=_positive_int, help="use only this many training images")
     train.add_argument("--augment", action="store_true",

@@ -66,7 +66,9 @@ def test_a_diverging_run_stops_with_one_line_and_saves_nothing(tmp_path, capsys)
 
 
 @pytest.mark.parametrize("argv", [["train", "--batch-size", "0"], ["train", "--epochs", "-1"],
-                                  ["train", "--lr", "0"], ["bench", "--rounds", "0"]])
+                                  ["train", "--lr", "-1"], ["train", "--lr", "11"],
+                                  ["train", "--momentum", "1"], ["train", "--batch-size", "5000"],
+                                  ["bench", "--rounds", "0"]])
 def test_bad_numbers_are_refused_with_a_message(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)

@@ -46,7 +46,9 @@ from cnnviz.data.errors import DataError
 from cnnviz.engine.network import Network
 from cnnviz.engine.spec import validate
 from cnnviz.engine.weight_update import WeightRef
+from cnnviz.training import hyperparameters
 from cnnviz.training.loop import TrainConfig
+from cnnviz.training.rebuild import mismatch
 
 DEFAULT_DATASET, DEFAULT_ARCH = "shapes", "shapes-small"
 PAUSED_STATES = ("paused", "stopped", "finished", "diverged")
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.probe = None
         self._evaluation_key = self._test_asked_after = None  # for the Test action's report
         self._loop_message, self._loop_diverged = "", False  # the loop's last news shown
+        self._spec_from_code = False  # the editor is being given a spec, not edited
         self._build_panes()
         self._build_toolbar()
         self._build_menus()
@@ -195,9 +198,13 @@ class MainWindow(QMainWindow):
                                         "it is also measured every 200 steps on 1000 test images, "
                                         "and on all of them after each epoch")
         bar.addSeparator()
-        self.lr = self._spin(QDoubleSpinBox(), 1e-5, 10.0, 0.02, "learning rate", decimals=5)
-        self.momentum = self._spin(QDoubleSpinBox(), 0.0, 0.99, 0.9, "momentum", decimals=2)
-        self.batch = self._spin(QSpinBox(), 1, 1024, 64, "batch size")
+        # The limits are those Control and the command line check (training/hyperparameters.py);
+        # momentum's is open at 1: the box stops at the last value its two decimals show.
+        lr, momentum, batch = (hyperparameters.LIMITS[k] for k in ("lr", "momentum", "batch_size"))
+        self.lr = self._spin(QDoubleSpinBox(), lr.low, lr.high, 0.02, "learning rate", decimals=5)
+        self.momentum = self._spin(QDoubleSpinBox(), momentum.low, momentum.high - 0.01, 0.9,
+                                   "momentum", decimals=2)
+        self.batch = self._spin(QSpinBox(), batch.low, batch.high, 64, "batch size")
         self.optimizer = QComboBox()
         self.optimizer.addItems(["sgd", "adam"])
         self.optimizer.setToolTip("SGD with momentum, or Adam")
@@ -383,7 +390,7 @@ class MainWindow(QMainWindow):
 
     def set_architecture(self, spec: dict) -> bool:
         spec = fit_to_dataset(spec, self.dataset.input_shape, self.dataset.classes)
-        self.editor.set_spec(spec)
+        self._show_spec(spec)
         if not self.editor.is_valid():
             self.show_error("Architecture does not fit", self.editor.error())
             return False
@@ -396,7 +403,13 @@ class MainWindow(QMainWindow):
     def start_session(self, network: Network, record: dict | None = None,
                       model_name: str | None = None) -> None:
         """Train `network` from here on; `record` (a model file's training record) continues
-        its step and epoch count and its curves, `model_name` titles the window."""
+        its step and epoch count and its curves, `model_name` titles the window. A network that
+        does not fit the dataset (the check train() makes) is refused with a message, and the
+        session running goes on."""
+        problem = mismatch(network.input_shape, network.classes, self.dataset)
+        if problem:
+            self.show_error("Cannot train", f"The network {problem}.")
+            return
         self.stop_session()
         record = record or {}
         augmentation = None
@@ -518,9 +531,20 @@ class MainWindow(QMainWindow):
                 lr=self.lr.value(), momentum=self.momentum.value(), batch_size=self.batch.value(),
                 optimizer=self.optimizer.currentText())
 
+    def _show_spec(self, spec: dict) -> None:
+        """Put a spec in the editor from code (a preset, another dataset, a model file): a new
+        session follows, so the one running must not rebuild its network to it first."""
+        self._spec_from_code = True
+        try:
+            self.editor.set_spec(spec)
+        finally:
+            self._spec_from_code = False
+
     def _spec_edited(self, spec: dict, valid: bool) -> None:
         for action in (self.train_action, self.step_action, self.reset_action):
             action.setEnabled(valid)
+        if self._spec_from_code:
+            return
         if valid and self.session is not None and spec != self.spec:
             self.spec = spec
             version = max(self.specs_by_version) + 1
@@ -726,10 +750,12 @@ class MainWindow(QMainWindow):
         if name != self.dataset_name and name in catalog.CATALOG:
             if not self.load_dataset(name, download=True):
                 return False
-        if tuple(model.network.input_shape) != tuple(self.dataset.input_shape):
-            self.show_error("Open model", f"{path} takes other images than {self.dataset.name}")
+        problem = mismatch(model.network.input_shape, model.network.classes, self.dataset)
+        if problem:
+            self.show_error("Open model", f"{path}: the network {problem}. Open it with the "
+                            f"dataset it was trained on.")
             return False
-        self.editor.set_spec(model.network.spec)
+        self._show_spec(model.network.spec)
         self.start_session(model.network, model.training, Path(path).name)
         self._remember(path)
         return True

@@ -25,7 +25,8 @@ import numpy as np
 
 from cnnviz.engine.layers import AvgPool, BatchNorm, Conv, Dense, Layer, MaxPool
 from cnnviz.engine.network import Network
-from cnnviz.engine.receptive import ELEMENTWISE_LAYERS, Box, input_box
+from cnnviz.engine.receptive import Box, input_box
+from cnnviz.engine.spec import ELEMENTWISE, POOLS
 
 SOFTMAX = -1  # InspectRequest.layer for the output's softmax
 Range = tuple[int, int]  # half-open
@@ -252,7 +253,7 @@ def inspect(network: Network, probe: np.ndarray, taps, request: InspectRequest):
         raise ValueError(f"no layer {request.layer}: the network has {len(layers)}")
     layer, index = request.layer, request.index
     _check_cell(layers[layer], index)
-    while layers[layer].kind in ELEMENTWISE_LAYERS + ("flatten",):
+    while layers[layer].kind in ELEMENTWISE + ("flatten",):
         if layers[layer].kind == "flatten":
             index = tuple(int(i) for i in np.unravel_index(index[0], layers[layer].in_shape))
         layer -= 1
@@ -262,7 +263,7 @@ def inspect(network: Network, probe: np.ndarray, taps, request: InspectRequest):
     kind = layers[layer].kind
     if kind == "conv":
         return conv_cell(network, probe, taps, layer, *index)
-    if kind in ("maxpool", "avgpool"):
+    if kind in POOLS:
         return pool_cell(network, probe, taps, layer, *index)
     if kind == "dense":
         return dense_unit(network, probe, taps, layer, *index, top=request.top)
@@ -294,7 +295,7 @@ def _after(network: Network, layer: int, value: float, channel: int) -> tuple[Af
     steps = []
     for index in range(layer + 1, len(network.layers)):
         step = network.layers[index]
-        if step.kind not in ELEMENTWISE_LAYERS:
+        if step.kind not in ELEMENTWISE:
             break
         value = _elementwise(step, value, channel)
         steps.append((index, network.summary.layers[index].label, value))
@@ -328,7 +329,7 @@ def _flattened_from(network: Network, layer: int) -> tuple[int, tuple[int, ...] 
     if len(in_shape) == 3:
         return layer - 1, tuple(in_shape)
     index = layer - 1
-    while index >= 0 and network.layers[index].kind in ELEMENTWISE_LAYERS:
+    while index >= 0 and network.layers[index].kind in ELEMENTWISE:
         index -= 1
     if index >= 0 and network.layers[index].kind == "flatten":
         return index - 1, tuple(network.layers[index].in_shape)

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnviz.engine.spec import LayerInfo, Summary, conv_padding
-
-WINDOW_LAYERS = ("conv", "maxpool", "avgpool")
-ELEMENTWISE_LAYERS = ("relu", "leaky_relu", "tanh", "sigmoid", "dropout", "batchnorm")
+from cnnviz.engine.spec import ELEMENTWISE, WINDOWED, LayerInfo, Summary, conv_padding
 
 Box = tuple[int, int, int, int]  # (top, left, bottom, right), half-open, in input pixels
 
@@ -64,11 +61,11 @@ def receptive_fields(summary: Summary) -> list[Field]:
     for layer in summary.layers:
         if field.whole or len(layer.out_shape) != 3:
             field = whole
-        elif layer.type in WINDOW_LAYERS:
+        elif layer.type in WINDOWED:
             k, stride, pad = window(layer)
             field = Field(field.size + (k - 1) * field.jump, field.jump * stride,
                           field.start + ((k - 1) / 2 - pad) * field.jump)
-        elif layer.type not in ELEMENTWISE_LAYERS:
+        elif layer.type not in ELEMENTWISE:
             raise ValueError(f"layer {layer.index} ({layer.label}): no receptive field rule")
         fields.append(field)
     return fields
@@ -89,7 +86,7 @@ def input_box(summary: Summary, layer: int, y: int = 0, x: int = 0, *,
     layers = summary.layers[:layer + 1]
     flat = next((info.index for info in layers if len(info.out_shape) != 3), None)
     if flat is not None and unit is not None and all(
-            info.type == "flatten" or info.type in ELEMENTWISE_LAYERS for info in layers[flat:]):
+            info.type == "flatten" or info.type in ELEMENTWISE for info in layers[flat:]):
         if not 0 <= unit < summary.layers[layer].out_shape[0]:
             raise ValueError(f"layer {layer} has no unit {unit}")
         if flat == 0:  # flattening the image itself
@@ -108,7 +105,7 @@ def input_box(summary: Summary, layer: int, y: int = 0, x: int = 0, *,
             raise ValueError(f"cell ({y}, {x}) is outside layer {layer}'s {out_h}x{out_w} output")
         top, left, bottom, right = y, x, y + 1, x + 1
     for info in reversed(summary.layers[:layer + 1]):
-        if info.type in WINDOW_LAYERS:
+        if info.type in WINDOWED:
             k, stride, pad = window(info)
             in_h, in_w = info.in_shape[1:]
             top, bottom = _back(top, bottom, k, stride, pad, in_h)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from cnnviz.engine.network import Network
-from cnnviz.engine.receptive import ELEMENTWISE_LAYERS, Field, receptive_fields
+from cnnviz.engine.receptive import Field, receptive_fields
+from cnnviz.engine.spec import ELEMENTWISE
 
 MODES = ("saliency", "gradcam")
 
@@ -84,7 +85,7 @@ def last_conv_stage(network: Network) -> int:
     if "conv" not in kinds:
         raise ValueError("Grad-CAM needs a conv layer, and this network has none")
     stage = len(kinds) - 1 - kinds[::-1].index("conv")
-    while stage + 1 < len(kinds) and kinds[stage + 1] in ELEMENTWISE_LAYERS:
+    while stage + 1 < len(kinds) and kinds[stage + 1] in ELEMENTWISE:
         stage += 1
     return stage
 

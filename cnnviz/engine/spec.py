@@ -82,6 +82,15 @@ FIELDS: dict[str, dict[str, Field]] = {
 }
 LAYER_TYPES = tuple(FIELDS)
 
+# The kinds of layer, named once for every module that groups them.
+RELUS = ("relu", "leaky_relu")
+SATURATING = ("tanh", "sigmoid")                  # flat tails, where little gradient passes
+ACTIVATIONS = RELUS + SATURATING
+# Value by value, the shape kept: drawn and inspected with the conv, pool or dense layer before.
+ELEMENTWISE = ACTIVATIONS + ("batchnorm", "dropout")
+POOLS = ("maxpool", "avgpool")
+WINDOWED = ("conv",) + POOLS                      # slide a window over the maps
+
 
 @dataclass(frozen=True)
 class LayerInfo:
@@ -140,7 +149,7 @@ def describe(config: dict) -> str:
     kind = config.get("type", "?")
     if kind == "conv" and _is_int(config.get("kernel")):
         return f"conv {config['kernel']}x{config['kernel']}"
-    if kind in ("maxpool", "avgpool") and _is_int(config.get("size", 2)):
+    if kind in POOLS and _is_int(config.get("size", 2)):
         size = config.get("size", 2)
         return f"{kind} {size}x{size}"
     if kind == "dense" and _is_int(config.get("units")):
@@ -278,7 +287,7 @@ INFER: dict[str, Callable[[dict, Shape], tuple[Shape, int, int]]] = {
     "dense": _infer_dense,
     "batchnorm": _infer_batchnorm,
     "flatten": lambda c, s: ((math.prod(s),), 0, 0),
-    **{kind: _same for kind in ("relu", "leaky_relu", "tanh", "sigmoid", "dropout")},
+    **{kind: _same for kind in ACTIVATIONS + ("dropout",)},
 }
 
 

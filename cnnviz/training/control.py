@@ -10,7 +10,6 @@ may run before it pauses. None means no limit (running), 0 means paused, n > 0 m
 from __future__ import annotations
 
 import copy
-import math
 import threading
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from cnnviz.engine.interrupt import InterruptFlag
 from cnnviz.engine.optim import SGD, Adam, Optimizer
 from cnnviz.engine.saliency import MODES as SALIENCY_MODES
 from cnnviz.engine.weight_update import WeightRef
+from cnnviz.training import hyperparameters
 
 OPTIMIZER_NAMES = ("sgd", "adam")
 
@@ -104,16 +104,9 @@ class Control:
                             batch_size: int | None = None, optimizer: str | None = None) -> None:
         """Change what the next batch uses. Values are checked here, so a bad one raises in the
         caller's thread instead of killing the loop."""
-        new = {}
-        if lr is not None:
-            new["lr"] = _number("lr", lr, 0.0, math.inf)
-        if momentum is not None:
-            new["momentum"] = _number("momentum", momentum, 0.0, 1.0, high_open=True)
-        if batch_size is not None:
-            if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
-                    or batch_size < 1:
-                raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-            new["batch_size"] = int(batch_size)
+        new = {name: hyperparameters.check(name, value) for name, value in
+               (("lr", lr), ("momentum", momentum), ("batch_size", batch_size))
+               if value is not None}
         if optimizer is not None:
             if optimizer not in OPTIMIZER_NAMES:
                 raise ValueError(f"optimizer must be one of {OPTIMIZER_NAMES}, got {optimizer!r}")
@@ -238,15 +231,3 @@ def _class_index(value) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
         raise ValueError(f"class_index must be None or a whole number >= 0, got {value!r}")
     return int(value)
-
-
-def _number(name: str, value, low: float, high: float, high_open: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    too_high = number >= high if high_open else number > high
-    if not math.isfinite(number) or number < low or too_high:
-        bound = f"< {high:g}" if high_open else ("finite" if math.isinf(high) else f"<= {high:g}")
-        raise ValueError(f"{name} must be >= {low:g} and {bound}, got {value!r}")
-    return number

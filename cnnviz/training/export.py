@@ -13,7 +13,7 @@ import numpy as np
 
 from cnnviz.engine.layers import Layer
 from cnnviz.engine.network import Network
-from cnnviz.engine.spec import conv_padding
+from cnnviz.engine.spec import POOLS, conv_padding
 from cnnviz.files import atomic_write
 
 # Opset 18 (IR version 8) is recent enough for every operator used here and old enough that
@@ -56,7 +56,7 @@ def _onnx_layer(layer: Layer, i: int, x: str, out: str, add_weight) -> list:
         k, s, p = c["kernel"], c["stride"], conv_padding(c)
         node = helper.make_node("Conv", inputs, [out], kernel_shape=[k, k], strides=[s, s],
                                 pads=[p, p, p, p])
-    elif kind in ("maxpool", "avgpool"):
+    elif kind in POOLS:
         op = "MaxPool" if kind == "maxpool" else "AveragePool"
         node = helper.make_node(op, inputs, [out], kernel_shape=[c["size"]] * 2,
                                 strides=[c["stride"]] * 2)
@@ -149,7 +149,7 @@ def _torch_layout(network: Network) -> list[tuple[str, int | None]]:
             extra = (f", eps={c['eps']!r}" if c["eps"] != 1e-5 else "") + (
                 f", momentum={c['momentum']!r}" if c["momentum"] != 0.1 else "")
             code = f"nn.BatchNorm{2 if _is_maps(shape) else 1}d({shape[0]}{extra})"
-        elif kind in ("maxpool", "avgpool"):
+        elif kind in POOLS:
             cls = "MaxPool2d" if kind == "maxpool" else "AvgPool2d"  # torch's stride defaults to size
             stride = f", stride={c['stride']}" if c["stride"] != c["size"] else ""
             code = f"nn.{cls}({c['size']}{stride})"

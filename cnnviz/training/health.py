@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnviz.engine.network import Network
+from cnnviz.engine.spec import RELUS, SATURATING
 from cnnviz.training.histograms import (
     even_columns,
     gradient_histogram,
@@ -85,9 +86,9 @@ def measure(network: Network, lr: float, histograms: bool = True) -> tuple[Layer
             records.append(LayerHealth(i, layer.kind, w, g, lr * g / w if w else math.inf,
                                        weight_hist=_read_only(shares), weight_range=half_range,
                                        grad_hist=_read_only(grad_shares)))
-        elif layer.kind in ("relu", "leaky_relu") and getattr(layer, "_x", None) is not None:
+        elif layer.kind in RELUS and getattr(layer, "_x", None) is not None:
             records.append(LayerHealth(i, layer.kind, dead_fraction=dead_fraction(layer._x)))
-        elif layer.kind in ("tanh", "sigmoid") and getattr(layer, "_out", None) is not None:
+        elif layer.kind in SATURATING and getattr(layer, "_out", None) is not None:
             records.append(LayerHealth(i, layer.kind,
                                        saturated_fraction=saturated_fraction(layer._out,
                                                                              layer.kind)))

@@ -24,9 +24,9 @@ import numpy as np
 
 from cnnviz.engine.layers import Conv, Dense
 from cnnviz.engine.network import Network
+from cnnviz.engine.spec import ELEMENTWISE
 
 TOP_K = 8  # images kept per filter and unit
-STAGE_LAYERS = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -87,7 +87,7 @@ def stages(network: Network) -> list[tuple[int, int]]:
     for i, layer in enumerate(layers):
         if isinstance(layer, (Conv, Dense)):
             end = i
-            while end + 1 < len(layers) and layers[end + 1].kind in STAGE_LAYERS:
+            while end + 1 < len(layers) and layers[end + 1].kind in ELEMENTWISE:
                 end += 1
             found.append((i, end))
     return found

@@ -179,3 +179,52 @@ def test_ctrl_z_undoes_an_architecture_edit_in_the_window(qtbot, window):
     assert window.spec["layers"] == before["layers"]  # and the worker was told
     QTest.keySequence(window.network_view.canvas, "Ctrl+Shift+Z")
     assert len(window.editor.spec()["layers"]) == len(before["layers"]) + 1
+
+
+def test_a_model_with_other_classes_is_refused_and_the_app_goes_on(qtbot, window, tmp_path):
+    """A 3x32x32 model of 5 classes (an image folder's) opened over Shapes (8 classes): a clear
+    message, and the session that was training keeps going; never an error in the worker."""
+    from cnnviz.architectures import fit_to_dataset, load_architecture
+    from cnnviz.engine.network import Network
+    from cnnviz.training.modelfile import save_model
+
+    qtbot.waitUntil(lambda: window.session is not None and window.session.latest is not None,
+                    timeout=20000)
+    classes = ["a", "b", "c", "d", "e"]
+    spec = fit_to_dataset(load_architecture("shapes-small"), (3, 32, 32), classes)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    path = tmp_path / "five.cnnviz"
+    save_model(path, Network(spec), {"name": str(folder), "preprocessing": {
+        "channels": 3, "size": [32, 32], "digit_like": False, "background": "white"}}, {})
+    session = window.session
+    assert not window.open_model(str(path))
+    title, text = window.errors[-1]
+    assert title == "Open model" and str(path) in text
+    assert "5 classes" in text and "8" in text and "Shapes" in text
+    assert window.session is session  # still the one it was
+    step = session.latest.step
+    window.step()
+    qtbot.waitUntil(lambda: session.latest.step > step, timeout=20000)
+
+
+def test_a_preset_chosen_sends_no_rebuild_to_the_session_it_replaces(qtbot, window):
+    from cnnviz.architectures import load_architecture
+
+    qtbot.waitUntil(lambda: window.session is not None and window.session.latest is not None,
+                    timeout=20000)
+    old = window.session
+    sent = []
+    real = old.control.set_spec
+    old.control.set_spec = lambda spec: (sent.append(spec), real(spec))
+    assert window.set_architecture(load_architecture("tinyvgg"))
+    assert window.session is not old and sent == []
+    # An edit by hand still goes to the session running now.
+    new = window.session
+    edited = []
+    real_new = new.control.set_spec
+    new.control.set_spec = lambda spec: (edited.append(spec), real_new(spec))
+    spec = window.editor.spec()
+    spec["layers"][0]["filters"] += 1
+    window.editor.set_spec(spec)
+    assert len(edited) == 1

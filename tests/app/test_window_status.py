@@ -88,3 +88,11 @@ def test_an_architecture_edit_says_which_layers_kept_their_weights(qtbot, window
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
         "Architecture changed: kept the weights of 0 conv 3x3"), timeout=20000)
     assert "new weights for 1 conv 3x3" in window.statusBar().currentMessage()
+
+
+def test_the_toolbar_boxes_use_the_limits_control_and_the_command_line_check(window):
+    from cnnviz.training.hyperparameters import LIMITS
+
+    assert (window.lr.minimum(), window.lr.maximum()) == (LIMITS["lr"].low, LIMITS["lr"].high)
+    assert window.momentum.minimum() == 0.0 and window.momentum.maximum() == 0.99  # < 1
+    assert (window.batch.minimum(), window.batch.maximum()) == (1, 4096)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 
+from cnnviz.engine.spec import ELEMENTWISE, POOLS
+
 # What follows a conv inside its block: the nonlinearity, normalisation, dropout, then a pool.
-BLOCK_PARTS = {"relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout"}
-POOLS = {"maxpool", "avgpool"}
+BLOCK_PARTS = set(ELEMENTWISE)
 LIMIT = 100  # steps kept
 
 
@@ -56,7 +57,7 @@ def conv_block(layers: list, index: int) -> range | None:
         layer = layers[i]
         return layer.get("type") if isinstance(layer, dict) else None
     start = index
-    while start >= 0 and kind(start) in BLOCK_PARTS | POOLS and kind(start) != "conv":
+    while start >= 0 and kind(start) in BLOCK_PARTS | set(POOLS) and kind(start) != "conv":
         if kind(start) in POOLS and start != index:
             return None  # a pool before ours ends another block
         start -= 1

@@ -22,8 +22,8 @@ from cnnviz.engine.inspect import (
     PoolCell,
     SoftmaxSteps,
 )
+from cnnviz.engine.spec import ELEMENTWISE
 
-ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 PAGES = {ConvCell: ConvPage, PoolCell: PoolPage, DenseUnit: DensePage, SoftmaxSteps: SoftmaxPage}
 HINT = ("Click a pixel of a map, a unit of a dense layer or the output column in the network "
         "view: the arithmetic behind it shows here, and follows training live.")

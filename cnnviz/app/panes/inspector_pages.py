@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from cnnviz.app.panes.inspector_grids import DIM_STYLE, InputThumbnail, NumberGrid, num
 from cnnviz.app.panes.inspector_play import Flashlight
+from cnnviz.engine.spec import ELEMENTWISE
 from cnnviz.engine.weight_update import WeightRef
 
-ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
 STEP_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh", "sigmoid": "sigmoid",
               "batchnorm": "batch norm", "dropout": "dropout (off outside training)"}
 NUMBERS_UP_TO = 5   # kernels up to 5x5 show every number; larger ones are heat maps

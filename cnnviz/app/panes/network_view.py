@@ -47,9 +47,8 @@ from cnnviz.app.panes.map_grid import (
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
 from cnnviz.app.panes.text_sheet import TextSheet
+from cnnviz.engine.spec import ELEMENTWISE, POOLS
 
-ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "batchnorm", "dropout")
-POOLS = ("maxpool", "avgpool")
 MAX_MAPS = 64          # maps drawn per column; the rest are counted as "+N more"
 MAX_KERNELS = 64       # filter rows (out) and columns (in) drawn per conv layer
 COLUMN_H = 600         # target height of a column's content, scene units (~ screen pixels)

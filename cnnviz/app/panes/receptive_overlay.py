@@ -14,7 +14,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from cnnviz.engine.receptive import WINDOW_LAYERS, input_box, window
+from cnnviz.engine.receptive import input_box, window
+from cnnviz.engine.spec import WINDOWED
 
 LINE = QColor("#00e5ff")          # the outlines
 HALO = QColor(0, 0, 0, 190)       # under them, so they show on white and on yellow alike
@@ -28,7 +29,7 @@ def spans(layers, cells: int, axis: int) -> np.ndarray:
     first = np.arange(cells)
     end = first + 1
     for info in reversed(layers):
-        if info.type in WINDOW_LAYERS:
+        if info.type in WINDOWED:
             k, stride, pad = window(info)
             size = info.in_shape[1 + axis]
             first, end = np.maximum(0, first * stride - pad), np.minimum(size, (end - 1) * stride
