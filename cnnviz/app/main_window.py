@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
 
     def _session_ended(self, error: str) -> None:
         if error:
-            self.show_error("Training stopped", f"Training stopped with an error:\n{error}")
+            self.show_error("Training stopped", error)
         self._show_running(False)
 
     # ---- training controls ----------------------------------------------------------------

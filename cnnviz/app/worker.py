@@ -5,11 +5,11 @@ up however slow the GUI is (acq4 issue 595)."""
 from __future__ import annotations
 
 import threading
-import traceback
 import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from cnnviz.app import error_log
 from cnnviz.data.dataset import Dataset
 from cnnviz.engine.network import Network
 from cnnviz.training.control import Control
@@ -62,8 +62,8 @@ class _WorkerThread(QThread):
             for snapshot in self.training.run():
                 if self.mailbox.put(snapshot):
                     self.ready.emit()
-        except Exception:  # shown to the user as a dialog; the app stays usable
-            error = traceback.format_exc(limit=3)
+        except Exception as exc:  # one line in a dialog, the traceback in the log; the app goes on
+            error = error_log.record(exc, "Training")
         self.done.emit(error)
 
 

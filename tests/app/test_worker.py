@@ -67,3 +67,23 @@ def test_shutdown_while_running_is_quick(qtbot, shapes):
     assert session.shutdown()
     assert time.perf_counter() - start < 1.0
     assert not session.running
+
+
+def test_an_error_in_the_worker_is_one_line_for_the_user_and_a_traceback_in_the_log(
+        qtbot, window, monkeypatch, tmp_path):
+    from cnnviz.training.loop import TrainingRun
+
+    monkeypatch.setenv("CNNVIZ_LOG_DIR", str(tmp_path / "logs"))
+
+    def broken(self):
+        raise RuntimeError("the kernel fell over")
+        yield  # a generator, as the real run is
+
+    monkeypatch.setattr(TrainingRun, "run", broken)
+    window.reset()  # a new session, whose loop fails at once
+    qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=20000)
+    text = next(text for title, text in window.errors if title == "Training stopped")
+    log = tmp_path / "logs" / "cnnviz.log"
+    assert text == (f"Training failed: RuntimeError: the kernel fell over. The details are in "
+                    f"{log}.")
+    assert "Traceback" in log.read_text() and "def broken" not in text
