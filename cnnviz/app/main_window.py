@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._evaluation_key = self._test_asked_after = None  # for the Test action's report
         self._loop_message, self._loop_diverged = "", False  # the loop's last news shown
         self._spec_from_code = False  # the editor is being given a spec, not edited
+        self._holding = False  # a save or an export waits for the session to pause
         self._build_panes()
         self._build_toolbar()
         self._build_menus()
@@ -406,6 +407,9 @@ class MainWindow(QMainWindow):
         its step and epoch count and its curves, `model_name` titles the window. A network that
         does not fit the dataset (the check train() makes) is refused with a message, and the
         session running goes on."""
+        if self._holding:  # a save or an export is reading the session's network
+            self.statusBar().showMessage("Saving: try again once it is done.", 5000)
+            return
         problem = mismatch(network.input_shape, network.classes, self.dataset)
         if problem:
             self.show_error("Cannot train", f"The network {problem}.")
@@ -673,14 +677,12 @@ class MainWindow(QMainWindow):
 
     # ---- files ----------------------------------------------------------------------------
 
-    def _pause_and_wait(self, timeout_ms: int = 5000) -> bool:
-        """Pause training and wait until the worker says it is paused (then its network is
+    def _pause_and_wait(self, session, timeout_ms: int = 5000) -> bool:
+        """Pause `session` and wait until its worker says it is paused (then its network is
         safe to read from this thread)."""
-        if self.session is None:
-            return False
-        if not self.session.running:
+        if not session.running:
             return True
-        self.session.control.pause()
+        session.control.pause()
         self._show_running(False)
         loop = QEventLoop()
         timer = QTimer(singleShot=True, interval=timeout_ms)
@@ -689,41 +691,50 @@ class MainWindow(QMainWindow):
         def check(snap):
             if snap.state in PAUSED_STATES:
                 loop.quit()
-        self.session.snapshot.connect(check)
-        latest = self.session.latest
+        session.snapshot.connect(check)
+        latest = session.latest
         if latest is None or latest.state not in PAUSED_STATES:
             timer.start()
             loop.exec()
-        self.session.snapshot.disconnect(check)
-        latest = self.session.latest
+        session.snapshot.disconnect(check)
+        latest = session.latest
         return latest is not None and latest.state in PAUSED_STATES
 
     @contextmanager
     def _paused(self):
-        """Training paused while the block reads the network (True if it could be), then
-        resumed if it was running: saving is no reason to stop training."""
-        was_running = self.session is not None and not self.session.control.paused
-        paused = self._pause_and_wait()
+        """The session, paused while the block reads its network (None if it could not be),
+        then resumed if it was running: saving is no reason to stop training. While the block
+        waits (an event loop runs), no action may replace the session under it (Reset, another
+        dataset or network): start_session refuses."""
+        session = self.session
+        if session is None:
+            yield None
+            return
+        was_running = not session.control.paused
+        self._holding = True
+        paused = False
         try:
-            yield paused
+            paused = self._pause_and_wait(session)
+            yield session if paused else None
         finally:
-            if was_running and paused and self.session is not None:
-                self.session.control.resume()
+            self._holding = False
+            if was_running and paused and session is self.session:
+                session.control.resume()
                 self._show_running(True)
 
     def save_model(self, path: str) -> bool:
         from cnnviz.training.modelfile import save_model
-        with self._paused() as paused:
-            if not paused:
+        with self._paused() as session:
+            if session is None:
                 self.show_error("Save model", "Training did not pause in time; try again.")
                 return False
-            snap = self.session.latest
+            snap = session.latest
             training = {"steps": snap.step, "epochs": snap.epoch, "seed": 0,
                         "hyperparameters": dict(snap.hyperparameters),
                         "test_accuracy": snap.test_accuracy,
                         "curves": curve_history.record(self.curves)}
             try:
-                save_model(path, self.session.network,
+                save_model(path, session.network,
                            {"name": self.dataset_name, "preprocessing":
                             catalog.preprocessing_of(self.dataset_name, self.dataset)},
                            training)
@@ -764,13 +775,13 @@ class MainWindow(QMainWindow):
         from cnnviz.training import export as exporters
         writer = {"onnx": exporters.export_onnx, "safetensors": exporters.export_safetensors,
                   "npz": exporters.export_npz}[fmt]
-        with self._paused() as paused:
-            if not paused:
+        with self._paused() as session:
+            if session is None:
                 self.show_error("Export", "Training did not pause in time; try again.")
                 return False
-            step = self.session.latest.step
+            step = session.latest.step
             try:
-                writer(self.session.network, path)
+                writer(session.network, path)
             except (OSError, ValueError) as exc:
                 self.show_error("Export", f"Could not export {path}:\n{exc}")
                 return False

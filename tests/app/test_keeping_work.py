@@ -228,3 +228,26 @@ def test_a_preset_chosen_sends_no_rebuild_to_the_session_it_replaces(qtbot, wind
     spec["layers"][0]["filters"] += 1
     window.editor.set_spec(spec)
     assert len(edited) == 1
+
+
+def test_reset_while_a_save_waits_for_the_pause_leaves_the_session_alone(
+        qtbot, window, train_until, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from cnnviz.training.modelfile import load_model
+
+    train_until(qtbot, window, 3)  # running: the save must wait for the pause in an event loop
+    session = window.session
+    during = []
+    window.statusBar().messageChanged.connect(during.append)
+
+    def reset_now():
+        during.append(("holding", window._holding))
+        window.reset_action.trigger()
+    QTimer.singleShot(0, reset_now)  # fires inside that wait
+    path = tmp_path / "m.cnnviz"
+    assert window.save_model(str(path))
+    assert ("holding", True) in during  # Reset came while the save waited
+    assert "Saving: try again once it is done." in during  # and was refused
+    assert window.session is session and not session.control.paused  # training goes on
+    assert load_model(path).training["steps"] >= 3
