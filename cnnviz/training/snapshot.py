@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
@@ -190,10 +190,12 @@ def conv_weights(network: Network) -> tuple[np.ndarray, ...]:
 class Pacer:
     """When the next snapshot is due: after `every` batches or `seconds`, whichever comes first,
     but never more often than `max_hz` (docs/ARCHITECTURE.md, rule 7). None switches a rule off.
-    An urgent snapshot (a change to show) skips the batch and time rules, not the rate limit."""
+    An urgent snapshot (a change to show) skips the batch and time rules, not the rate limit.
+    `clock` gives the time in seconds (tests pass their own)."""
 
-    def __init__(self, every: int | None, seconds: float | None, max_hz: float | None):
-        self.every, self.seconds, self.max_hz = every, seconds, max_hz
+    def __init__(self, every: int | None, seconds: float | None, max_hz: float | None,
+                 clock: Callable[[], float] = time.perf_counter):
+        self.every, self.seconds, self.max_hz, self.clock = every, seconds, max_hz, clock
         self.batches, self.last = 0, -math.inf
 
     def batch_done(self) -> None:
@@ -204,16 +206,16 @@ class Pacer:
             return False
         return bool(urgent or (self.every and self.batches >= self.every)
                     or (self.seconds is not None
-                        and time.perf_counter() - self.last >= self.seconds))
+                        and self.clock() - self.last >= self.seconds))
 
     def delay(self) -> float:
         """Seconds until the rate limit allows another snapshot; 0 for now."""
         if not self.max_hz:
             return 0.0
-        return max(0.0, self.last + 1 / self.max_hz - time.perf_counter())
+        return max(0.0, self.last + 1 / self.max_hz - self.clock())
 
     def sent(self) -> None:
-        self.batches, self.last = 0, time.perf_counter()
+        self.batches, self.last = 0, self.clock()
 
 
 class Ema:

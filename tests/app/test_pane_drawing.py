@@ -8,6 +8,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QApplication
 
 from cnnviz.app.panes import network_view
 from cnnviz.app.panes.curves import CurvesPane, nice_ceiling, stepped
@@ -108,6 +109,13 @@ class PaintCount(QObject):
         return False
 
 
+def settle() -> None:
+    """Deliver the events already posted (a second paint would be one), instead of waiting a
+    fixed time."""
+    for _ in range(5):
+        QApplication.processEvents()
+
+
 def test_curves_axes_stay_put_while_points_come_in(qtbot):
     pane = CurvesPane()
     qtbot.addWidget(pane)
@@ -117,20 +125,22 @@ def test_curves_axes_stay_put_while_points_come_in(qtbot):
     for step in range(1, 301):
         pane.add_snapshot(snapshot(step, float(np.exp(-step / 200))))
     pane.redraw()
-    qtbot.wait(50)
+    settle()
     view = pane.loss_plot.getViewBox()
     before = view.viewRange()
     assert before[0][1] >= 300
     paints = PaintCount(pane.view.viewport())
     pane.add_snapshot(snapshot(301, 0.5))
     pane.redraw()
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: paints.count >= 1, timeout=3000)
+    settle()
     assert view.viewRange() == before and paints.count == 1
     x, y = pane.raw_item.getData()
     assert x[-1] == 301 and y[-1] == 0.5
     pane.add_snapshot(snapshot(before[0][1] + 50, 0.4))  # beyond the range: it grows
     pane.redraw()
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: paints.count >= 2, timeout=3000)
+    settle()
     assert view.viewRange()[0][1] > before[0][1] + 50
     assert paints.count == 2  # the auto-range settled before painting: no second paint
 

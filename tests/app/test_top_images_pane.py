@@ -132,7 +132,7 @@ def test_clicking_a_patch_offers_its_test_image(qtbot, data, evaluated):
 def test_a_hidden_pane_lays_nothing_out_until_shown(qtbot, data, evaluated):
     net, top = evaluated
     pane = pane_with(qtbot, data, net, top, show=False)
-    qtbot.wait(300)
+    assert not pane._timer.isActive()  # nothing scheduled while hidden
     assert pane.shown is None and pane.layer_box.count() == 0 and pane.pending is top
     pane.show()
     assert pane.shown is top and pane.layer_box.count() == 3
@@ -144,7 +144,7 @@ def test_the_evaluation_of_an_edited_away_network_is_not_shown(qtbot, data, eval
     qtbot.waitUntil(lambda: pane.shown is top, timeout=3000)
     pane.set_network(net.summary)  # an edit: the snapshots still carry the old evaluation
     pane.update_snapshot(SimpleNamespace(top_images=top, evaluation_step=40))
-    qtbot.wait(300)
+    assert not pane._timer.isActive()  # nothing to lay out
     assert pane.shown is None and pane.layer_box.count() == 0
 
 

@@ -368,12 +368,14 @@ def test_pacer_rules():
     assert not every_three.due() and every_three.due(urgent=True)
     every_three.batch_done()
     assert every_three.due() and every_three.delay() == 0
-    capped = Pacer(every=1, seconds=0.0, max_hz=10)
+    now = [100.0]
+    capped = Pacer(every=1, seconds=0.0, max_hz=10, clock=lambda: now[0])
     assert capped.due()  # nothing sent yet
     capped.sent()
     capped.batch_done()
-    assert not capped.due(urgent=True) and 0 < capped.delay() <= 0.1  # urgent still waits
-    time.sleep(0.11)
+    now[0] += 0.04
+    assert not capped.due(urgent=True) and capped.delay() == pytest.approx(0.06)  # urgent waits
+    now[0] += 0.06
     assert capped.due() and capped.delay() == 0
 
 
