@@ -79,7 +79,7 @@ def train(args) -> int:
     from cnnviz.data.augment import Augmentation
     from cnnviz.data.dataset import Dataset
     from cnnviz.engine.network import Network
-    from cnnviz.engine.optim import OPTIMIZERS
+    from cnnviz.engine.optim import make_optimizer
     from cnnviz.training import health
     from cnnviz.training.evaluation import evaluate
     from cnnviz.training.fit import Diverged, train_epochs
@@ -96,8 +96,7 @@ def train(args) -> int:
                        data.train_y[keep], data.test_x, data.test_y, data.description, data.source)
     spec = fit_to_dataset(arch, data.input_shape, data.classes)
     network = Network(spec, seed=args.seed)
-    options = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
-    optimizer = OPTIMIZERS[args.optimizer](lr=args.lr, **options)
+    optimizer = make_optimizer(args.optimizer, args.lr, args.momentum)
     preprocessing = catalog.preprocessing_of(args.dataset, data)
     print(f"{data.name}: {len(data.train_x):,} training and {len(data.test_x):,} test images, "
           f"{len(data.classes)} classes; network {spec.get('name', args.arch)}, "
@@ -245,9 +244,7 @@ def export(args) -> int:
     from cnnviz.training.modelfile import load_model
 
     model = load_model(args.model)
-    writer = {"onnx": exporters.export_onnx, "safetensors": exporters.export_safetensors,
-              "npz": exporters.export_npz}[args.format]
-    writer(model.network, args.output)
+    exporters.EXPORTERS[args.format](model.network, args.output)
     print(f"wrote {args.output} ({args.format})")
     return 0
 

@@ -773,8 +773,7 @@ class MainWindow(QMainWindow):
 
     def export(self, fmt: str, path: str) -> bool:
         from cnnviz.training import export as exporters
-        writer = {"onnx": exporters.export_onnx, "safetensors": exporters.export_safetensors,
-                  "npz": exporters.export_npz}[fmt]
+        writer = exporters.EXPORTERS[fmt]
         with self._paused() as session:
             if session is None:
                 self.show_error("Export", "Training did not pause in time; try again.")

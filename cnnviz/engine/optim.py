@@ -70,3 +70,14 @@ class Adam(Optimizer):
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def make_optimizer(name: str, lr: float, momentum: float = 0.9,
+                   weight_decay: float = 0.0) -> Optimizer:
+    """The optimizer a name stands for. Momentum is SGD's; Adam keeps PyTorch's betas
+    (0.9, 0.999), since its first beta is not what a momentum slider means to most users."""
+    if name == "sgd":
+        return SGD(lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return Adam(lr, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}, got {name!r}")

@@ -17,22 +17,12 @@ import numpy as np
 
 from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.interrupt import InterruptFlag
-from cnnviz.engine.optim import SGD, Adam, Optimizer
+from cnnviz.engine.optim import OPTIMIZERS
 from cnnviz.engine.saliency import MODES as SALIENCY_MODES
 from cnnviz.engine.weight_update import WeightRef
 from cnnviz.training import hyperparameters
 
-OPTIMIZER_NAMES = ("sgd", "adam")
-
-
-def make_optimizer(name: str, lr: float, momentum: float, weight_decay: float = 0.0) -> Optimizer:
-    """The optimizer a name stands for. Momentum is SGD's; Adam keeps PyTorch's betas
-    (0.9, 0.999), since its first beta is not what a momentum slider means to most users."""
-    if name == "sgd":
-        return SGD(lr, momentum=momentum, weight_decay=weight_decay)
-    if name == "adam":
-        return Adam(lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer must be one of {OPTIMIZER_NAMES}, got {name!r}")
+OPTIMIZER_NAMES = tuple(OPTIMIZERS)
 
 
 @dataclass

@@ -213,3 +213,7 @@ def export_npz(network: Network, path: str | os.PathLike) -> None:
     arrays["cnnviz_spec"] = np.array(_spec_json(network), dtype=str)
     with atomic_write(path) as out:
         np.savez(out, **arrays)  # a file object: savez adds no ".npz" to the name
+
+
+# Every format by the name the command line and the File menu use.
+EXPORTERS = {"onnx": export_onnx, "safetensors": export_safetensors, "npz": export_npz}

@@ -17,10 +17,10 @@ from cnnviz.data.batches import minibatches
 from cnnviz.data.dataset import Dataset
 from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
-from cnnviz.engine.optim import SGD
+from cnnviz.engine.optim import SGD, make_optimizer
 from cnnviz.engine.weight_update import watch
 from cnnviz.training import health
-from cnnviz.training.control import Changes, Control, make_optimizer
+from cnnviz.training.control import Changes, Control
 from cnnviz.training.evaluation import EVAL_CHUNK, Evaluation, evaluate
 from cnnviz.training.rebuild import edit_report, mismatch, rebuild, spec_problem
 from cnnviz.training.recovery import Checkpoint, divergence_message, loss_problem, state_problem
