@@ -34,6 +34,10 @@ import time
 
 import numpy as np
 
+from cnnviz.engine import configure
+
+configure()  # first, as the app does: before the kernels are defined
+
 from cnnviz.architectures import load_architecture
 from cnnviz.data import catalog
 from cnnviz.engine.network import Network

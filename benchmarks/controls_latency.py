@@ -23,6 +23,10 @@ import numpy as np
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from cnnviz.engine import configure
+
+configure()  # first, as the app does: before the kernels are defined
+
 from cnnviz.app.main_window import MainWindow
 from cnnviz.app.worker import running_threads
 

@@ -293,6 +293,9 @@ def report(gui: list[dict], headless: list[dict], title: str, load: float) -> No
 
 
 def main() -> None:
+    from cnnviz.engine import configure
+
+    configure()  # first, as the app does: before the kernels are defined
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each round")
     parser.add_argument("--rounds", type=int, default=2, help="GUI and headless rounds each")

@@ -15,6 +15,10 @@ import time
 
 import numpy as np
 
+from cnnviz.engine import configure
+
+configure()  # first, as the app does: before the kernels are defined
+
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.network import Network

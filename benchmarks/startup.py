@@ -14,6 +14,10 @@ CHILD = """
 import time
 start = time.perf_counter()
 import numpy as np
+from cnnviz.engine import configure  # noqa: E402
+
+configure()  # first, as the app does: before the kernels are defined
+
 from cnnviz.architectures import builtin_names, load_architecture
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD

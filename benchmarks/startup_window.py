@@ -30,7 +30,9 @@ import time
 CHILD = r"""
 import json, sys, time
 marks = {"python": time.time()}
-import cnnviz  # the thread settings cnnviz/__init__ makes, as `python -m cnnviz` does
+from cnnviz.engine import configure  # noqa: E402
+
+configure()  # as `python -m cnnviz` does, first
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)

@@ -13,6 +13,10 @@ import time
 
 import numpy as np
 
+from cnnviz.engine import configure
+
+configure()  # first, as the app does: before the kernels are defined
+
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.network import Network
 from cnnviz.training.evaluation import EVAL_CHUNK, evaluate

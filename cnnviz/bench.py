@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-import cnnviz
 from cnnviz.architectures import load_architecture
+from cnnviz.engine import process
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
 
@@ -73,7 +73,7 @@ class TorchProcess:
     """PyTorch in a child process with the user's environment (see cnnviz.bench_torch)."""
 
     def __init__(self):
-        env = {k: v for k, v in os.environ.items() if k not in cnnviz.defaulted_environment}
+        env = {k: v for k, v in os.environ.items() if k not in process.defaulted_environment}
         code = "import torch; from cnnviz.bench_torch import serve; serve()"
         self.process = subprocess.Popen([sys.executable, "-c", code], env=env, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)

@@ -164,6 +164,9 @@ def smoke_test_gui(seconds: float = 300) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cnnviz.engine import configure
+
+    configure()  # before any kernel is defined: their cache folder, the thread settings
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # no subcommand: the desktop app

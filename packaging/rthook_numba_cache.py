@@ -3,7 +3,7 @@
 Runs before any of the app's code, so before numba reads its configuration.
 - The cache locator: cnnviz_bundle_numba.BundleSourceLocator (see there why numba's own frozen-app
   locator is not used), then numba's UserWideCacheLocator should it find no source file.
-- The cache folder: cnnviz.engine.numba_env points numba at the user's cache directory unless
+- The cache folder: cnnviz.engine.configure() points numba at the user's cache directory unless
   NUMBA_CACHE_DIR is set; the bundle folder itself may be read-only. Here that directory is checked
   for being writable first: when it is not (a read-only or missing home), a fresh temporary
   directory is used instead (the kernels are then compiled at every start; it is removed at exit).

@@ -32,6 +32,10 @@ from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from cnnviz.engine import configure
+
+configure()  # first, as the app does: before the kernels are defined
+
 from cnnviz.app.main_window import MainWindow
 from cnnviz.data import catalog
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
-
 FILLS = ("zero", "edge")
 U = np.uint64
 

@@ -2,12 +2,16 @@
 
 Two thread pools on two cores fight (numba's and OpenBLAS's: each busy-waits or must be woken,
 and OpenBLAS misbehaves when asked to change its thread count from inside a numba parallel
-loop). So OpenBLAS runs single-threaded in this process, and the engine parallelises every GEMM
-itself: a convolution runs one GEMM per image, spread over numba's threads, on that image's
-im2col buffer while it is in cache; a dense layer splits its GEMM into one block per thread.
+loop). So OpenBLAS runs single-threaded in this process (once engine.configure() ran), and the
+engine parallelises every GEMM itself: a convolution runs one GEMM per image, spread over
+numba's threads, on that image's im2col buffer while it is in cache; a dense layer splits its
+GEMM into one block per thread.
 
 Kernels get the routine's address as a plain integer and call it through `gemm`, an intrinsic,
 so they stay cacheable (numba will not cache a kernel holding a ctypes function).
+
+Where numpy's BLAS is another library (conda's MKL, a distribution's numpy), BLAS is None and
+the conv and dense layers fall back to numpy's matmul (engine/conv_fallback.py).
 """
 from __future__ import annotations
 
@@ -20,8 +24,6 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
-
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
@@ -49,32 +51,37 @@ class Blas:
         self.path = path
         self.sgemm = ctypes.cast(getattr(library, f"{prefix}cblas_sgemm{suffix}"), ctypes.c_void_p).value
         self.dgemm = ctypes.cast(getattr(library, f"{prefix}cblas_dgemm{suffix}"), ctypes.c_void_p).value
-        set_threads = getattr(library, f"{prefix}openblas_set_num_threads{suffix}")
-        set_threads.argtypes = [ctypes.c_int]
-        set_threads(1)  # numpy's matmul in this process is single-threaded from now on
+        self._set_threads = getattr(library, f"{prefix}openblas_set_num_threads{suffix}")
+        self._set_threads.argtypes = [ctypes.c_int]
         self._get_threads = getattr(library, f"{prefix}openblas_get_num_threads{suffix}")
         self._get_threads.restype = ctypes.c_int
 
     def threads(self) -> int:
-        """OpenBLAS's own thread count (1 once cnnviz has loaded)."""
+        """OpenBLAS's own thread count (1 once configure() ran)."""
         return self._get_threads()
+
+    def single_threaded(self) -> None:
+        """numpy's matmul in this process runs on one thread from now on (configure())."""
+        self._set_threads(1)
 
     def gemm_for(self, dtype) -> int:
         return self.sgemm if np.dtype(dtype) == np.float32 else self.dgemm
 
 
-def find_blas() -> Blas:
+def find_blas() -> tuple[Blas | None, str]:
+    """numpy's OpenBLAS, or None and why not (a conda or distribution numpy links another
+    BLAS: then the layers multiply with numpy's matmul)."""
     errors = []
     for path in _library_candidates():
         try:
-            return Blas(path)
+            return Blas(path), ""
         except (OSError, AttributeError) as exc:
             errors.append(f"{path}: {exc}")
-    raise ImportError("cnnviz needs the OpenBLAS that numpy's wheels bundle (install numpy from "
-                      "PyPI with pip); " + ("; ".join(errors) or "none was found beside numpy"))
+    return None, ("numpy's BLAS is not the OpenBLAS its PyPI wheels bundle ("
+                  + ("; ".join(errors) or "none was found beside numpy") + ")")
 
 
-BLAS = find_blas()
+BLAS, MISSING = find_blas()
 
 
 @intrinsic

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from numba import njit, prange
 
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
 from cnnviz.engine.blas import NO_TRANS, TRANS, gemm
 from cnnviz.engine.kernels import FAST, PARALLEL, U, valid_columns
 

@@ -16,8 +16,6 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from cnnviz.engine import numba_env  # noqa: F401  (configures numba's cache before @njit)
-
 FAST = dict(cache=True, nogil=True)
 PARALLEL = dict(cache=True, nogil=True, parallel=True)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.engine import blas, conv_kernels, kernels
+from cnnviz.engine import blas, conv_fallback, conv_kernels, kernels
 from cnnviz.engine.blas import BLAS
 from cnnviz.engine.interrupt import NEVER
 from cnnviz.engine.spec import LayerInfo, Shape, conv_padding, infer_layer
@@ -128,7 +128,7 @@ class Conv(Layer):
                                                    channels * k * k, filters * k * k,
                                                    self.rng, self.dtype))
         self.bias = Parameter.of(np.zeros(filters, self.dtype))
-        self._gemm = BLAS.gemm_for(self.dtype)
+        self._gemm = None if BLAS is None else BLAS.gemm_for(self.dtype)  # None: numpy's matmul
 
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
@@ -148,6 +148,11 @@ class Conv(Layer):
         self._x = x = np.ascontiguousarray(x)
         tasks = self._tasks(x.shape[0])
         out = self.output(x.shape[0], training)
+        if self._gemm is None:
+            conv_fallback.conv_forward(x, self.weight.value, self.bias.value, self.stride,
+                                       self.pad, out, self._cols("cols", 1)[0],
+                                       self.interrupt.array)
+            return out
         conv_kernels.conv_forward(self._gemm, x, self.weight.value,
                                   self.bias.value, self.stride, self.pad, out,
                                   self._cols("cols", tasks), self.interrupt.array)
@@ -157,6 +162,12 @@ class Conv(Layer):
         x, dout = self._x, np.ascontiguousarray(dout)
         tasks = self._tasks(x.shape[0])
         dx = self.input_grad(x.shape[0]) if self.needs_input_grad else self.scratch("no_dx", (1, 1, 1, 1))
+        if self._gemm is None:
+            conv_fallback.conv_backward(x, self.weight.value, dout, self.stride, self.pad,
+                                        self.needs_input_grad, dx, self._cols("cols", 1)[0],
+                                        self._cols("dcols", 1)[0], self.weight.grad,
+                                        self.bias.grad, self.interrupt.array)
+            return dx if self.needs_input_grad else None
         weight_parts = self.scratch("dweight", (tasks, *self.weight.value.shape))
         bias_parts = self.scratch("dbias", (tasks, self.bias.value.size))
         conv_kernels.conv_backward(self._gemm, x, self.weight.value, dout,
@@ -181,7 +192,7 @@ class Dense(Layer):
         self.weight = Parameter.of(initial_weights(self.config["init"], (units, fan_in), fan_in,
                                                    units, self.rng, self.dtype))
         self.bias = Parameter.of(np.zeros(units, self.dtype))
-        self._gemm = BLAS.gemm_for(self.dtype)
+        self._gemm = None if BLAS is None else BLAS.gemm_for(self.dtype)  # None: numpy's matmul
 
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
@@ -195,7 +206,8 @@ class Dense(Layer):
             # The weight gradient of one image is an outer product: OpenBLAS's GEMM with an inner
             # dimension of 1 is ~10x slower than this broadcast (the same single rounding).
             return np.multiply(a.T, b, out=out)
-        if n < self.GEMM_MIN_BATCH or self.weight.value.size * n < self.PARALLEL_MIN_MACS:
+        if (self._gemm is None or n < self.GEMM_MIN_BATCH
+                or self.weight.value.size * n < self.PARALLEL_MIN_MACS):
             return np.matmul(a.T if trans_a else a, b.T if trans_b else b, out=out)
         kernels.use_threads(kernels.MAX_THREADS)
         blas.matmul(self._gemm, a, b, out, trans_a, trans_b, kernels.MAX_THREADS)

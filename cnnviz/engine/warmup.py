@@ -27,7 +27,7 @@ import numpy as np
 from numba.core import event
 from numba.core.dispatcher import Dispatcher
 
-from cnnviz.engine import numba_env  # numba's cache folder, set before numba is used
+from cnnviz.engine import process
 from cnnviz.files import atomic_write
 
 
@@ -187,7 +187,7 @@ MARK_NAME = "cnnviz-warm-up.json"
 
 
 def mark_path() -> Path:
-    return Path(numba_env.cache_dir()) / MARK_NAME
+    return Path(process.cache_dir()) / MARK_NAME
 
 
 def fingerprint() -> dict:

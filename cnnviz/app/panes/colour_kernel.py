@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cnnviz.engine import numba_env  # noqa: F401  (numba's cache folder, before @njit)
-
 
 @njit(cache=True, nogil=True)
 def colour_map(image, low, factor, colours, out):
