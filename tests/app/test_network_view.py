@@ -11,7 +11,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsSimpleTextItem, QToolButton
 
 from cnnviz.app.panes.map_grid import fmt
-from cnnviz.app.panes.network_view import COLUMN_H, NetworkView
+from cnnviz.app.panes.network_columns import COLUMN_H
+from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.text_sheet import TextSheet
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.data.dataset import Dataset

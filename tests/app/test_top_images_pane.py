@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from cnnviz.app.panes.network_view import FilterColumn, NetworkView
+from cnnviz.app.panes.filter_column import FilterColumn
+from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.top_images import (
     DEAD_TIP,
     OUTSIDE,

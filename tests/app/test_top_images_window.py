@@ -4,7 +4,7 @@ network being trained is marked in the network view."""
 import numpy as np
 from PySide6.QtCore import Qt
 
-from cnnviz.app.panes.network_view import FilterColumn
+from cnnviz.app.panes.filter_column import FilterColumn
 from cnnviz.engine.network import Network
 
 

@@ -8,7 +8,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from cnnviz.app.panes.network_view import FilterColumn, GradientMapColumn
+from cnnviz.app.panes.filter_column import FilterColumn
+from cnnviz.app.panes.network_columns import GradientMapColumn
 from cnnviz.engine.weight_update import WeightRef
 from tests.app.test_inspector import click, paused_with_probe
 

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnviz.app.panes.filter_column import FilterColumn
 from cnnviz.app.panes.map_grid import DIM_TEXT, TEXT, fmt, text_item
-from cnnviz.app.panes.network_view import BACKGROUND, GAP, HELP, FilterColumn
+from cnnviz.app.panes.network_columns import BACKGROUND, GAP, HELP
 from cnnviz.training.timeline import FilterTimeline, Moment
 
 REDRAW_MS = 250   # while training: at most four redraws a second
