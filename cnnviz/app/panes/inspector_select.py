@@ -28,9 +28,9 @@ class CellPicker:
     def __init__(self, view):
         self.view = view
         self.request: InspectRequest | None = None  # what is marked
-        self._columns = None
         self._items: list[QGraphicsRectItem] = []
         view.canvas.clicked.connect(self.click)
+        view.rebuilt.connect(self._rebuild)
 
     def click(self, pos: QPointF) -> None:
         hit = self.request_at(pos)
@@ -86,7 +86,6 @@ class CellPicker:
 
     def mark(self, request: InspectRequest | None, rect: QRectF | None = None) -> None:
         """Outline `rect` as the picked cell; None takes the marker away."""
-        self._ensure()
         self.request = request
         for item in self._items:
             if rect is not None:
@@ -98,17 +97,14 @@ class CellPicker:
 
     def marked_rect(self) -> QRectF | None:
         """The scene rect outlined now, or None."""
-        self._ensure()
         if not self._items or not self._items[-1].isVisible():
             return None
         return self._items[-1].rect()
 
-    def _ensure(self) -> None:
-        """Make the marker's items again after the view rebuilt its scene."""
+    def _rebuild(self) -> None:
+        """Make the marker's items again for the view's new scene; the pick is forgotten."""
         view = self.view
-        if self._columns is view.columns:
-            return
-        self._columns, self.request, self._items = view.columns, None, []
+        self.request, self._items = None, []
         for colour, width in ((MARK_HALO, 4.0), (MARK, 2.0)):
             pen = QPen(colour, width)
             pen.setCosmetic(True)  # as thick at any zoom

@@ -121,6 +121,7 @@ class NetworkView(QWidget):
     hovered = Signal(str)
     cell_clicked = Signal(object)  # an InspectRequest or a WeightRef (inspector_select.py)
     gradients_toggled = Signal(bool)
+    rebuilt = Signal()  # the scene was made again (new columns): the overlays remake their items
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -270,6 +271,7 @@ class NetworkView(QWidget):
         self.scene.setSceneRect(bounds.adjusted(-12, -10, 12, 12))
         self._auto_zoom = True
         self._auto_fit()
+        self.rebuilt.emit()
 
     def _add(self, column: Column, span: str = "") -> None:
         if span:
@@ -289,6 +291,7 @@ class NetworkView(QWidget):
                   color=DIM_TEXT)
         self.scene.setSceneRect(self.scene.itemsBoundingRect())
         self._say("")
+        self.rebuilt.emit()
 
     # -- updating ----------------------------------------------------------------------------
 

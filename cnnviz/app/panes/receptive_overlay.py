@@ -4,8 +4,8 @@ Hovering a cell of any map (or a dense unit, or a class) outlines the input pixe
 see (engine/receptive.py's input_box) on every input channel tile, the cells of the layer's input
 maps that it reads, and the cell itself. The boxes are worked out once per network, for each row
 and each column of each layer (a cell's box is the product of the two), so hovering only moves a
-few rectangles. A rebuilt view (set_network clears the scene and replaces view.columns) is
-noticed at the next hover, and the items are made again.
+few rectangles. When the view rebuilds its scene (set_network, the gradients toggle) it says
+so (NetworkView.rebuilt), and the items are made again.
 """
 from __future__ import annotations
 
@@ -110,8 +110,8 @@ class ReceptiveHighlight:
 
     def __init__(self, view):
         self.view = view
-        self._columns = None
         self._forget()
+        view.rebuilt.connect(self._rebuild)
         view.canvas.moved.connect(self.hover)
         view.canvas.left.connect(self.clear)
 
@@ -122,15 +122,12 @@ class ReceptiveHighlight:
 
     # -- building ----------------------------------------------------------------------------
 
-    def _ensure(self) -> bool:
-        """(Re)make the outlines and tables when the view was rebuilt; False without a network."""
+    def _rebuild(self) -> None:
+        """Make the outlines and tables for the view's new scene (none without a network)."""
         view = self.view
-        if self._columns is view.columns:
-            return self.input is not None
-        self._columns = view.columns
         self._forget()
         if view.summary is None or not view.columns or view.columns[0].kind != "input":
-            return False
+            return
         summary, self.input = view.summary, view.columns[0]
         self.on_input = Outline(view.scene, 1.5)    # the field, on every input channel tile
         self.on_before = Outline(view.scene, 1.0)   # the cells read, on each map of the layer input
@@ -145,7 +142,6 @@ class ReceptiveHighlight:
                 self.flat_boxes[index] = input_box(summary, column.tap)
             elif column.kind == "output":
                 self.flat_boxes[index] = input_box(summary, last)
-        return True
 
     # -- hovering ----------------------------------------------------------------------------
 
@@ -175,7 +171,7 @@ class ReceptiveHighlight:
         return None
 
     def hover(self, pos: QPointF) -> None:
-        if not self._ensure():
+        if self.input is None:
             return
         cell = self.cell_at(pos)
         if cell == self.cell:
@@ -207,7 +203,7 @@ class ReceptiveHighlight:
 
     def clear(self) -> None:
         """Nothing hovered (the mouse left the view)."""
-        if self._columns is self.view.columns and self.input is not None:
+        if self.input is not None:
             self.cell = self.box = self.before_box = None
             for outline in (self.on_input, self.on_before, self.on_cell):
                 outline.show([])

@@ -3,8 +3,8 @@
 SaliencyOverlay draws a snapshot's map (snapshot.saliency) as a translucent heat layer over every
 tile of the network view's input column, with a caption ("Saliency for 'ring' (predicted)") and
 a legend under the column. The colours (heat_rgba, blend, legend_image) and the caption are shared
-with the Input dock's preview. Like the receptive field highlight, it notices a rebuilt view and
-makes its items again.
+with the Input dock's preview. Like the receptive field highlight, it makes its items again when
+the view says it rebuilt its scene (NetworkView.rebuilt).
 """
 from __future__ import annotations
 
@@ -104,17 +104,17 @@ class SaliencyOverlay:
 
     def __init__(self, view):
         self.view = view
-        self._columns = None
+        self.input = None
         self.heat: np.ndarray | None = None
         self.text = ""
+        view.rebuilt.connect(self._rebuild)
 
-    def _ensure(self) -> bool:
+    def _rebuild(self) -> None:
+        """Make the heat's items for the view's new scene (none without a network)."""
         view = self.view
-        if self._columns is view.columns:
-            return self.input is not None
-        self._columns, self.input, self.heat, self.text = view.columns, None, None, ""
+        self.input, self.heat, self.text = None, None, ""
         if view.summary is None or not view.columns or view.columns[0].kind != "input":
-            return False
+            return
         column = self.input = view.columns[0]
         self.rgba = np.zeros(column.mosaic.image.shape + (4,), np.uint8)
         self.item = QGraphicsPixmapItem()
@@ -146,11 +146,10 @@ class SaliencyOverlay:
             item.setVisible(False)
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             view.scene.addItem(item)
-        return True
 
     def update(self, snapshot) -> None:
         """Show the snapshot's map, or take it away when it has none (or no probe drawn)."""
-        if not self._ensure():
+        if self.input is None:
             return
         heat = getattr(snapshot, "saliency", None)
         column = self.input
@@ -187,7 +186,7 @@ class SaliencyOverlay:
             scene.setSceneRect(scene.sceneRect().united(needed.adjusted(0, 0, 12, 12)))
 
     def clear(self) -> None:
-        if self._columns is not self.view.columns or self.input is None:
+        if self.input is None:
             return
         self.heat = None
         for item in (self.item, self.label, self.legend, self.low, self.high):
