@@ -389,3 +389,17 @@ def test_grad_cam_without_a_conv_layer_says_so(qtbot, window):
     snap = latest_when(qtbot, win, lambda s: s.saliency_mode == "saliency")
     check_overlays(win, snap, caption("saliency", snap.saliency_class, CLASSES,
                                       int(np.argmax(snap.probe_probabilities))))
+
+
+def test_the_overlays_remake_their_items_when_the_view_rebuilds(view):
+    """NetworkView.rebuilt: a new network's input column is the overlays' at once, before any
+    hover, and the old scene's items are gone with it."""
+    shown(view, "shapes-small")
+    first = view.columns[0]
+    assert view.receptive.input is first and view.saliency.input is first
+    shown(view, "lenet5")
+    assert view.receptive.input is view.columns[0] is not first
+    assert view.saliency.input is view.columns[0]
+    assert all(item.scene() is view.scene for item in view.picker._items)
+    view.clear()
+    assert view.receptive.input is None and view.saliency.input is None
