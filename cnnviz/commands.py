@@ -209,7 +209,7 @@ def _shape(shape) -> str:
 
 
 def predict(args) -> int:
-    from cnnviz.data.images import load_image, mnist_style
+    from cnnviz.data.images import load_digit, load_image
     from cnnviz.engine.losses import softmax
     from cnnviz.training.modelfile import load_model
 
@@ -218,9 +218,8 @@ def predict(args) -> int:
     channels, height, width = model.network.input_shape
     results = []
     for path in args.images:
-        if prep.get("digit_like"):  # MNIST's recipe: any drawing, centred by mass in 28x28
-            image = mnist_style(load_image(path, 1, (10 * height, 10 * width),
-                                           background="white")[0])
+        if prep.get("digit_like"):  # MNIST's recipe: any drawing, centred by its mass
+            image = load_digit(path, (height, width), (10 * height, 10 * width))
         else:
             image = load_image(path, channels, (height, width),
                                background=prep.get("background", "white"))

@@ -230,6 +230,20 @@ def mnist_style(gray: np.ndarray) -> np.ndarray:
     return out
 
 
+def digit_input(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A drawn or photographed digit as a digit-like dataset's network takes it: MNIST's recipe
+    (mnist_style), then scaled to `size` where the dataset's images are not 28x28. The canvas,
+    an opened file and `cnnviz predict` all prepare digits this one way."""
+    p = mnist_style(gray)
+    return p if p.shape[1:] == tuple(size) else array_to_input(p[0], 1, tuple(size), "black")
+
+
+def load_digit(path: str | Path, size: tuple[int, int], loaded_at: tuple[int, int]) -> np.ndarray:
+    """A digit from an image file: read at `loaded_at` (large, so the crop keeps detail),
+    flattened on white (ink on paper, or ink on transparency), then digit_input."""
+    return digit_input(load_image(path, 1, loaded_at, "white")[0], size)
+
+
 def check_image_args(channels: int, size: tuple[int, int], background: str) -> None:
     """Refuse bad arguments: a programming error, not bad input, so a plain ValueError."""
     if channels not in (1, 3):

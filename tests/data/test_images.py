@@ -357,3 +357,32 @@ def test_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
         pytest.skip("no named pipes here")
     os.mkfifo(tmp_path / "pipe.png")
     _refused(tmp_path / "pipe.png", "is not a regular file")
+
+
+def test_digit_input_is_mnist_style_then_the_datasets_size():
+    """One recipe for digits (the canvas, an opened file, cnnviz predict): at 28x28 exactly
+    mnist_style's result; for a digit-like dataset of another size, that result resized."""
+    from cnnviz.data.images import array_to_input, digit_input, mnist_style
+
+    drawing = np.zeros((200, 200), np.uint8)
+    drawing[40:160, 90:110] = 255  # a "1"
+    np.testing.assert_array_equal(digit_input(drawing, (28, 28)), mnist_style(drawing))
+    small = digit_input(drawing, (16, 16))
+    assert small.shape == (1, 16, 16)
+    np.testing.assert_array_equal(small, array_to_input(mnist_style(drawing)[0], 1, (16, 16),
+                                                        "black"))
+
+
+def test_load_digit_reads_the_file_large_on_white(tmp_path):
+    from PIL import Image
+
+    from cnnviz.data.images import digit_input, load_digit, load_image
+
+    path = tmp_path / "seven.png"
+    picture = np.full((120, 90), 255, np.uint8)
+    picture[20:30, 20:70] = 0
+    picture[30:100, 55:65] = 0
+    Image.fromarray(picture).save(path)
+    expected = digit_input(load_image(path, 1, (280, 280), "white")[0], (28, 28))
+    np.testing.assert_array_equal(load_digit(path, (28, 28), (280, 280)), expected)
+    assert expected.max() > 0.99 and expected[0, 0, 0] == 0.0  # ink bright on black

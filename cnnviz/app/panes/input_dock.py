@@ -9,7 +9,7 @@ timer, so a fast stroke sends at most one every EMIT_INTERVAL_MS.
 
 Grey datasets are drawn in white ink on black (as MNIST and Fashion-MNIST look); colour
 datasets in a chosen pen colour on white. Digit-like datasets (MNIST, KMNIST) pass the drawing
-through mnist_style, which crops, scales and centres it the way MNIST's digits were.
+through data/images.py's digit_input: cropped, scaled and centred the way MNIST's digits were.
 
 Under the prediction, the Explain controls (explain.py) pick a heat map for the probe and the
 class it explains; ``saliency_changed`` tells the window (whose worker computes the map at every
@@ -45,7 +45,13 @@ from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
 from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.panes.style import set_style_sheet
 from cnnviz.data.errors import DataError
-from cnnviz.data.images import array_to_input, check_image_args, load_image, mnist_style
+from cnnviz.data.images import (
+    array_to_input,
+    check_image_args,
+    digit_input,
+    load_digit,
+    load_image,
+)
 
 EMIT_INTERVAL_MS = 30
 PREVIEW_SIDE = 84
@@ -323,9 +329,7 @@ class InputPane(QWidget):
         if self._exact is not None:
             return self._exact
         if self._digit_like:
-            p = mnist_style(self.canvas.to_array()[:, :, 0])
-            if p.shape[1:] != self._size:  # a digit-like dataset of another size
-                p = array_to_input(p[0], 1, self._size, "black")
+            p = digit_input(self.canvas.to_array()[:, :, 0], self._size)
         elif self._channels == 1:
             p = array_to_input(self.canvas.to_array()[:, :, 0], 1, self._size, "black")
         else:
@@ -417,12 +421,7 @@ class InputPane(QWidget):
         the reason and leaves the canvas as it was; returns whether the file was loaded."""
         try:
             if self._digit_like:
-                # Loaded large, flattened on white (ink on paper, or ink on transparency),
-                # then cropped and centred; mnist_style inverts a light background.
-                gray = load_image(path, 1, self.canvas.picture_size(), "white")[0]
-                probe = mnist_style(gray)
-                if probe.shape[1:] != self._size:
-                    probe = array_to_input(probe[0], 1, self._size, "black")
+                probe = load_digit(path, self._size, self.canvas.picture_size())
             else:
                 probe = load_image(path, self._channels, self._size, self._background())
         except DataError as e:
