@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnviz.data.errors import DataError
+from cnnviz.engine.spec import shape_text
 
 
 class ProgressLine:
@@ -63,7 +64,7 @@ def datasets(args) -> int:
         print(f"{catalog.info(args.download).title} is in {folder}")
         return 0
     for item in catalog.CATALOG.values():
-        shape = "x".join(map(str, item.input_shape))
+        shape = shape_text(item.input_shape)
         print(f"{item.name:<14} {item.title}: {len(item.classes)} classes, {shape}, "
               f"{item.sizes[0]:,} train / {item.sizes[1]:,} test images")
         print(f"{'':<14} {item.status()}")
@@ -186,8 +187,8 @@ def evaluate_model(args) -> int:
     model = load_model(args.model)
     data = load_dataset(args.dataset, args, model.network.input_shape)
     if tuple(data.input_shape) != tuple(model.network.input_shape):
-        raise DataError(f"{args.model} takes {_shape(model.network.input_shape)} images, but "
-                        f"{data.name} has {_shape(data.input_shape)}")
+        raise DataError(f"{args.model} takes {shape_text(model.network.input_shape)} images, but "
+                        f"{data.name} has {shape_text(data.input_shape)}")
     if len(data.classes) != len(model.classes):
         raise DataError(f"{args.model} knows {len(model.classes)} classes, {data.name} has "
                         f"{len(data.classes)}")
@@ -202,10 +203,6 @@ def evaluate_model(args) -> int:
     for i, name in enumerate(model.classes):
         print(f"{name:<{width}}" + "".join(f"{n:>7}" for n in confusion[i]) + f"   ({i})")
     return 0
-
-
-def _shape(shape) -> str:
-    return "x".join(map(str, shape))
 
 
 def predict(args) -> int:
@@ -256,7 +253,7 @@ def archs(args) -> int:
     for name in builtin_names():
         spec = load_architecture(name)
         summary = validate(spec)
-        print(f"{name:<15} {_shape(summary.input):<9} {summary.params:>11,} "
+        print(f"{name:<15} {shape_text(summary.input):<9} {summary.params:>11,} "
               f"{2 * summary.macs:>13,}  {spec.get('description', '')}")
     return 0
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnviz.data.errors import DataError
+from cnnviz.engine.spec import shape_text
 from cnnviz.files import atomic_write
 
 # type code -> big-endian dtype, as in the format's description on Yann LeCun's MNIST page.
@@ -98,7 +99,7 @@ def _read_stream(path: Path, f, file_size: int | None) -> np.ndarray:
     for d in shape:
         count *= d
     if count > MAX_ELEMENTS:
-        raise DataError(f"{path}: the header declares shape {_x(shape)} = {count:,} elements, "
+        raise DataError(f"{path}: the header declares shape {shape_text(shape)} = {count:,} elements, "
                         f"more than the {MAX_ELEMENTS:,} this reader accepts; "
                         "the header is probably corrupt")
     dtype = TYPE_CODES[code]
@@ -129,16 +130,12 @@ def _read_up_to(f, n: int) -> bytes:
     return b"".join(parts)
 
 
-def _x(shape) -> str:
-    return "x".join(str(d) for d in shape)
-
-
 def _what(shape) -> str:
     """'60000 values', '60000 images of 28x28', '5 items of 2x3x4': how a user counts them."""
     if len(shape) == 1:
         return f"{shape[0]} values"
     kind = "images" if len(shape) == 3 else "items"
-    return f"{shape[0]} {kind} of {_x(shape[1:])}"
+    return f"{shape[0]} {kind} of {shape_text(shape[1:])}"
 
 
 def _truncated(path: Path, shape, dtype: np.dtype, got_bytes: int) -> str:
@@ -166,7 +163,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool) -> Non
         raise DataError(f"{path}: cannot write a {array.ndim}-D array as IDX; "
                         "it needs 1 to 255 dimensions")
     if any(d > 0xFFFFFFFF for d in array.shape):
-        raise DataError(f"{path}: cannot write shape {_x(array.shape)} as IDX; "
+        raise DataError(f"{path}: cannot write shape {shape_text(array.shape)} as IDX; "
                         "each dimension must fit in 32 bits")
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     body = np.ascontiguousarray(array, dtype=TYPE_CODES[code]).tobytes()
@@ -199,11 +196,11 @@ def load_idx_pair(images_path: str | os.PathLike,
     if images.dtype != np.uint8 or images.ndim != 3 or 0 in images.shape[1:]:
         raise DataError(f"{images_path}: expected images, a 3-D array of unsigned bytes "
                         f"(count x height x width), but the file holds a {images.ndim}-D "
-                        f"{images.dtype} array of shape {_x(images.shape)}")
+                        f"{images.dtype} array of shape {shape_text(images.shape)}")
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise DataError(f"{labels_path}: expected labels, a 1-D array of unsigned bytes, "
                         f"but the file holds a {labels.ndim}-D {labels.dtype} array "
-                        f"of shape {_x(labels.shape)}")
+                        f"of shape {shape_text(labels.shape)}")
     if len(images) != len(labels):
         raise DataError(f"{images_path} holds {len(images)} images but {labels_path} holds "
                         f"{len(labels)} labels; they must match (are they from the same split?)")

@@ -26,7 +26,7 @@ import numpy as np
 from cnnviz.engine.layers import AvgPool, BatchNorm, Conv, Dense, Layer, MaxPool
 from cnnviz.engine.network import Network
 from cnnviz.engine.receptive import Box, input_box
-from cnnviz.engine.spec import ELEMENTWISE, POOLS
+from cnnviz.engine.spec import ELEMENTWISE, POOLS, shape_text
 
 SOFTMAX = -1  # InspectRequest.layer for the output's softmax
 Range = tuple[int, int]  # half-open
@@ -286,7 +286,7 @@ def _check_cell(layer: Layer, index: tuple) -> None:
     if (len(index) != len(shape) or not all(_is_int(i) for i in index)
             or not all(0 <= i < n for i, n in zip(index, shape))):
         raise ValueError(f"{tuple(index)} is not a cell of the {layer.kind} layer's "
-                         f"{'x'.join(map(str, shape))} output")
+                         f"{shape_text(shape)} output")
 
 
 def _after(network: Network, layer: int, value: float, channel: int) -> tuple[After, ...]:

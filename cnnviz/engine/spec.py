@@ -132,16 +132,18 @@ class Summary:
     def table(self) -> str:
         """A printable per-layer table: shape, parameters, multiply-adds."""
         rows = [f"{'#':>3}  {'layer':<18} {'output':<14} {'params':>12} {'mult-adds':>14}"]
-        rows.append(f"{'':>3}  {'input':<18} {_fmt_shape(self.input):<14}")
+        rows.append(f"{'':>3}  {'input':<18} {shape_text(self.input):<14}")
         for layer in self.layers:
-            rows.append(f"{layer.index:>3}  {layer.label:<18} {_fmt_shape(layer.out_shape):<14}"
+            rows.append(f"{layer.index:>3}  {layer.label:<18} {shape_text(layer.out_shape):<14}"
                         f" {layer.params:>12,} {layer.macs:>14,}")
         rows.append(f"{'':>3}  {'total':<18} {'':<14} {self.params:>12,} {self.macs:>14,}")
         return "\n".join(rows)
 
 
-def _fmt_shape(shape: Shape) -> str:
-    return "x".join(str(s) for s in shape)
+def shape_text(shape, sep: str = "x") -> str:
+    """A shape as messages write it, 3x32x32 (the GUI passes sep="×"). Every message and label
+    of cnnviz writes shapes with this."""
+    return sep.join(str(s) for s in shape)
 
 
 def describe(config: dict) -> str:
@@ -356,7 +358,7 @@ def validate(spec: Any) -> Summary:
             raise SpecError(f"layer {index} ({describe(config)}): {exc}", index) from None
         if min(out) < 1:
             raise SpecError(f"layer {index} ({describe(config)}): its output would be empty "
-                            f"({_fmt_shape(out)})", index)
+                            f"({shape_text(out)})", index)
         infos.append(LayerInfo(index, config, shape, out, params, macs))
         activations += math.prod(out)
         shape = out
@@ -371,7 +373,7 @@ def validate(spec: Any) -> Summary:
                         field="layers")
     last = infos[-1]
     if shape != (len(classes),):
-        what = (f"a {_fmt_shape(shape)} map" if len(shape) == 3 else f"{shape[0]} outputs")
+        what = (f"a {shape_text(shape)} map" if len(shape) == 3 else f"{shape[0]} outputs")
         raise SpecError(f"layer {last.index} ({last.label}): the network ends with {what}, but there "
                         f"are {len(classes)} classes; end with a dense layer of {len(classes)} units",
                         last.index)

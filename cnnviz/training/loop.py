@@ -18,6 +18,7 @@ from cnnviz.data.dataset import Dataset
 from cnnviz.engine.interrupt import Interrupted
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD, make_optimizer
+from cnnviz.engine.spec import shape_text
 from cnnviz.engine.weight_update import watch
 from cnnviz.training import health
 from cnnviz.training.control import Changes, Control
@@ -280,8 +281,8 @@ class TrainingRun:
 
     def _set_probe(self, probe: np.ndarray | None) -> None:
         if probe is not None and probe.shape != self.network.input_shape:
-            self._say(f"the probe image is {'x'.join(map(str, probe.shape))}; the network "
-                      f"takes {'x'.join(map(str, self.network.input_shape))}")
+            self._say(f"the probe image is {shape_text(probe.shape)}; the network "
+                      f"takes {shape_text(self.network.input_shape)}")
             probe = None
         self.probe = probe
 

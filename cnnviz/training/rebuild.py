@@ -20,8 +20,8 @@ def mismatch(input_shape, classes, dataset) -> str | None:
     """Why a network (or spec) with this input and these classes cannot train on `dataset`, as
     the end of a sentence, or None when it fits."""
     if tuple(input_shape) != tuple(dataset.input_shape) or len(classes) != dataset.num_classes:
-        return (f"takes {'x'.join(map(str, input_shape))} images in {len(classes)} classes; "
-                f"{dataset.name} has {'x'.join(map(str, dataset.input_shape))} in "
+        return (f"takes {specs.shape_text(input_shape)} images in {len(classes)} classes; "
+                f"{dataset.name} has {specs.shape_text(dataset.input_shape)} in "
                 f"{dataset.num_classes}")
     return None
 

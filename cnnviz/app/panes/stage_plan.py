@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnnviz.engine import spec as specs
 from cnnviz.engine.spec import ELEMENTWISE
 
 
 def shape_text(shape) -> str:
     """A shape as the view labels it: 8×32×32."""
-    return "×".join(str(s) for s in shape)
+    return specs.shape_text(shape, "×")
 
 
 @dataclass
