@@ -29,7 +29,7 @@ from cnnviz.engine.weight_update import WeightRef, parameter
 class ProbeGradients:
     """The probe's loss for class `class_index` and its gradients: maps[i] is dL/d(taps[i])
     (without the batch axis; None before the first layer with weights, where backpropagation
-    stops), filters[k] the k-th conv layer's dL/dW for this one image."""
+    stops), filters[k] the k-th conv layer's dL/dW for this one image. Arrays are read-only."""
     class_index: int
     loss: float
     maps: tuple[np.ndarray | None, ...]
@@ -45,11 +45,16 @@ def probe_gradients(network: Network, taps, class_index: int) -> ProbeGradients:
             or not 0 <= class_index < classes:
         raise ValueError(f"class_index must be 0 to {classes - 1}, not {class_index!r}")
     loss, dout = network.loss_fn(taps[-1], np.array([class_index]))
-    grads = network.backward_taps(dout)
+    grads = network.backward_taps(dout)  # fresh copies: made read-only, not copied again
     return ProbeGradients(int(class_index), float(loss),
-                          tuple(None if g is None else g[0] for g in grads),
-                          tuple(layer.weight.grad.copy() for layer in network.layers
+                          tuple(None if g is None else _readonly(g[0]) for g in grads),
+                          tuple(_readonly(layer.weight.grad.copy()) for layer in network.layers
                                 if isinstance(layer, Conv)))
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ def gradient_sum(network: Network, probe: np.ndarray, taps, grads: ProbeGradient
 
 
 def _summed(inputs, delta, **fields) -> GradientSum:
+    """The sum's arrays, fresh and read-only (inputs and delta may be views of others')."""
     products = inputs * delta
-    return GradientSum(inputs=inputs.copy(), delta=delta.copy(), products=products,
-                       total=float(products.sum()), **fields)
+    return GradientSum(inputs=_readonly(inputs.copy()), delta=_readonly(delta.copy()),
+                       products=_readonly(products), total=float(products.sum()), **fields)

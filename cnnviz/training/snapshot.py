@@ -149,8 +149,7 @@ def probe_view(network: Network, probe: np.ndarray | None,
             gradients = probe_gradients(network, raw, int(np.argmax(raw[-1][0]))
                                         if gradient_class is None else gradient_class)
             if weight is not None:
-                summed = frozen_fields(gradient_sum(network, probe, plain_taps, gradients,
-                                                    weight))
+                summed = gradient_sum(network, probe, plain_taps, gradients, weight)
         except ValueError:  # a class or weight this network does not have
             pass
     heat, chosen = None, None
@@ -168,10 +167,6 @@ def probe_view(network: Network, probe: np.ndarray | None,
             answer = frozen_fields(inspect(network, probe, taps, inspection))
         except ValueError:  # the request does not fit this network
             pass
-    if gradients is not None and maps:
-        gradients = dataclasses.replace(
-            gradients, maps=tuple(None if g is None else frozen(g) for g in gradients.maps),
-            filters=tuple(frozen(f) for f in gradients.filters))
     return ProbeView(taps, frozen(softmax(raw[-1])[0]), None if heat is None else frozen(heat),
                      chosen, answer, gradients if maps else None, summed)
 
