@@ -12,13 +12,9 @@ from PySide6.QtWidgets import QApplication, QToolTip
 
 from cnnviz.app.panes.filter_column import FilterColumn
 from cnnviz.app.panes.network_view import NetworkView
-from cnnviz.app.panes.top_images import (
-    DEAD_TIP,
-    OUTSIDE,
-    PATCH,
-    PatchRows,
-    TopImagesPane,
-)
+from cnnviz.app.panes.patch_rows import OUTSIDE, PatchRows
+from cnnviz.app.panes.top_images import TopImagesPane
+from cnnviz.app.panes.top_rows import DEAD_TIP, PATCH
 from cnnviz.data.shapes import CLASSES, make_shapes
 from cnnviz.engine.network import Network
 from cnnviz.engine.receptive import input_box
@@ -74,10 +70,10 @@ def test_the_pane_fills_after_an_evaluation_with_every_conv_and_dense_layer(qtbo
     assert [box.itemData(i) for i in range(box.count())] == [0, 3, 6]
     assert "step 40" in pane.title.text() and "60 test images" in pane.title.text()
     rows = pane.rows
-    assert rows.top is top.layer(0) and rows.height() >= 4 * 5  # four filters of five patches
+    assert rows.model.top is top.layer(0) and rows.height() >= 4 * 5  # four filters of five patches
     box.setCurrentIndex(2)
     box.activated.emit(2)
-    assert rows.top is top.layer(6) and rows.unit_name(1) == f"class {CLASSES[1]}"
+    assert rows.model.top is top.layer(6) and rows.model.unit_name(1) == f"class {CLASSES[1]}"
 
 
 def test_a_patch_is_the_receptive_field_of_its_best_cell_in_its_image(qtbot, data, evaluated):
@@ -98,7 +94,7 @@ def test_a_patch_is_the_receptive_field_of_its_best_cell_in_its_image(qtbot, dat
         assert float(tap[y, x]) == pytest.approx(float(conv.scores[unit, rank]))
         top_, left, bottom, right = input_box(net.summary, 4, int(y), int(x))
         crop = data.test_x[index][:, top_:bottom, left:right]
-        np.testing.assert_array_equal(rows.patch(unit, rank)[0], crop)
+        np.testing.assert_array_equal(rows.model.patch(unit, rank)[0], crop)
         # By hand, for this network: a layer-4 cell sees 8x8 input pixels from (2y - 3, 2x - 3)
         # on (padding included); the cell on screen is those 8 pixels, PATCH wide.
         scale = PATCH / 8
@@ -112,8 +108,8 @@ def test_a_patch_is_the_receptive_field_of_its_best_cell_in_its_image(qtbot, dat
             assert abs(colour.red() - expected[0]) <= 1 and abs(colour.blue() - expected[2]) <= 1
         if left > 2 * int(x) - 3:  # the field sticks out on the left: drawn dark there
             assert picture.pixelColor(QPoint(cell.left() + 1, int(cell_y + scale / 2))) == OUTSIDE
-        assert f"#{index}" in rows.describe(unit, rank)
-        assert f"{float(conv.scores[unit, rank]):.4g}" in rows.describe(unit, rank)
+        assert f"#{index}" in rows.model.describe(unit, rank)
+        assert f"{float(conv.scores[unit, rank]):.4g}" in rows.model.describe(unit, rank)
 
 
 def test_clicking_a_patch_offers_its_test_image(qtbot, data, evaluated):
@@ -157,20 +153,20 @@ def test_a_dead_filter_is_marked_in_the_pane(qtbot, data, evaluated):
     rows = PatchRows()
     qtbot.addWidget(rows)
     rows.show_layer(top.layer(0), net.summary, data.test_x, data.test_y, data.classes, 60)
-    assert [rows.is_dead(f) for f in range(4)] == [f == DEAD for f in range(4)]
-    assert DEAD_TIP.format(name=f"filter {DEAD}", images=60) in rows.describe(DEAD, 0)
-    assert "Dead" not in rows.describe(0, 0)
+    assert [rows.model.is_dead(f) for f in range(4)] == [f == DEAD for f in range(4)]
+    assert DEAD_TIP.format(name=f"filter {DEAD}", images=60) in rows.model.describe(DEAD, 0)
+    assert "Dead" not in rows.model.describe(0, 0)
     # Hovering says what a patch is; over the dead row, what dead means and what to try.
     rows.resize(rows.sizeHint())
     rows.show()
-    for unit, expected in ((0, rows.describe(0, 1)), (DEAD, DEAD_TIP.format(
+    for unit, expected in ((0, rows.model.describe(0, 1)), (DEAD, DEAD_TIP.format(
             name=f"filter {DEAD}", images=60))):
         at = rows.cell_rect(unit, 1).center()
         QApplication.sendEvent(rows, QHelpEvent(QEvent.Type.ToolTip, at, rows.mapToGlobal(at)))
         assert QToolTip.text() == expected
     # Its row shows no images to click (its "best" would be any), a live one does.
-    assert rows.cell_at(*rows.cell_rect(DEAD, 1).center().toTuple()) is None
-    assert rows.cell_at(*rows.cell_rect(0, 1).center().toTuple()) == (0, 1)
+    assert rows.model.cell_at(*rows.cell_rect(DEAD, 1).center().toTuple()) is None
+    assert rows.model.cell_at(*rows.cell_rect(0, 1).center().toTuple()) == (0, 1)
 
 
 def test_the_network_view_marks_a_dead_filter(qtbot, data, evaluated):

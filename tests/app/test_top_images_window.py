@@ -31,7 +31,7 @@ def test_the_dock_fills_after_an_evaluation_and_a_click_sets_the_probe(qtbot, wi
     dock.raise_()
     qtbot.waitUntil(lambda: pane.shown is snap.top_images, timeout=5000)
     first = snap.top_images.layers[0]
-    assert pane.rows.top is first and first.images.shape[1] == 8
+    assert pane.rows.model.top is first and first.images.shape[1] == 8
     unit, rank = 2, 5
     index = int(first.images[unit, rank])
     assert index != 0  # the probe the window starts with is test image 0
