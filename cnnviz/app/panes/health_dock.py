@@ -3,69 +3,38 @@ norms and the share of dead ReLU units (or saturated tanh / sigmoid outputs), on
 step axis, with warnings in plain words when a figure leaves its healthy range; beside them, for the layer
 chosen, heat strips of its weights' and its gradients' histograms over the same steps. Fed the
 snapshots' health records (training/health.py); each curve and strip is a bounded History, so a
-long run costs what a short one does."""
+long run costs what a short one does.
+
+This module is the pane: it builds the plots, keeps the histories and draws what is new. What
+it plots, the axes' ticks and the words are health_figures.py (no Qt); a heat strip is drawn by
+strip_image.py."""
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from cnnviz.app.panes.health_figures import (
+    HEALTHY_RATIOS,
+    PLOTS,
+    SHARE_LEVELS,
+    STEP_AXIS,
+    STRIPS,
+    TOOLTIP,
+    ZERO_ROW,
+    LayerStrips,
+    curve_colour,
+    figures,
+    gradient_ticks,
+    layer_name,
+    share_ticks,
+)
+from cnnviz.app.panes.strip_image import StripImage
 from cnnviz.training.health import History, Strip, warnings
-from cnnviz.training.histograms import (
-    GRAD_BINS,
-    GRAD_HIGH,
-    GRAD_LOW,
-    GRAD_PER_DECADE,
-    WEIGHT_BINS,
-    gradient_edges,
-)
+from cnnviz.training.histograms import GRAD_BINS, GRAD_HIGH, WEIGHT_BINS
 
-TOOLTIP = ("How healthy training is, layer by layer. Update ratio: how much one step changes the "
-           "weights, lr × |gradient| / |weights|; around 1e-3 (the band) is the usual sign of a "
-           "good learning rate, above 1e-1 the weights are thrown about, below 1e-5 they hardly "
-           "move. Weight norm: the size of the layer's weights, |weights|; it grows as the layer "
-           "learns and should level off. Gradient norm: how strongly the loss pulls on the "
-           "layer. Dead or saturated: the share of a ReLU's units that were zero for every "
-           "image of the batch (they cannot learn back), or of a tanh's or sigmoid's outputs "
-           "in its flat tails.")
-PLOTS = (("update_ratio", "update ratio", True), ("weight_norm", "weight norm", True),
-         ("grad_norm", "gradient norm", True), ("inactive", "dead or saturated", False))
 REDRAW_MS = 1000
 CURVES_PER_TURN = 6
-WEIGHTS_TIP = ("The chosen layer's weights over the steps: each column is one step, each row a "
-               "range of weight values, brighter where more of the weights lie (a log scale: "
-               "see the colour bar). A band that widens: the weights spread as the layer "
-               "learns; one that keeps widening: they grow without bound (lower the learning "
-               "rate, or add weight decay). A band narrowing towards 0: weight decay pulling "
-               "them in, or a layer dying. A band that no longer changes: the layer has "
-               "stopped learning.")
-GRADS_TIP = ("The sizes of the chosen layer's gradients |dL/dw| over the steps, on a log axis: "
-             "each column is one step, brighter where more of the weights' gradients lie. The "
-             "band sinking towards the bottom over the steps: gradients shrinking towards 0, "
-             "vanishing (the layer stops learning: raise the learning rate, or add batch norm). "
-             "Rising towards the top: exploding (lower the learning rate). The bottom row, 0: "
-             "weights that got no gradient at all, as those of dead ReLU units.")
-# Colours: log10 of a bin's share. A layer's histograms are of at most 65536 values, so the
-# rarest bin holds 10**-4.8 of them: just above the floor, so that it still shows.
-SHARE_LEVELS = (-5.5, 0.0)
-COLOURS = ("#4c9be8", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2",
-           "#ff9da7", "#9c755f", "#bab0ac")
-
-
-class LayerStrips(NamedTuple):
-    name: str  # "3 conv": the layer and its kind
-    weights: Strip
-    grads: Strip
 
 
 class HealthPane(QWidget):
@@ -100,8 +69,8 @@ class HealthPane(QWidget):
                 plot.setXLink(self.plots[PLOTS[0][0]])
             self.plots[key] = plot
         self.plots["inactive"].setYRange(0, 1)
-        small_label(self.plots["inactive"], "bottom", "training step (batches)")
-        band = pg.LinearRegionItem((-4, -2), orientation="horizontal", movable=False,
+        small_label(self.plots["inactive"], "bottom", STEP_AXIS)
+        band = pg.LinearRegionItem(HEALTHY_RATIOS, orientation="horizontal", movable=False,
                                    brush=pg.mkBrush(90, 200, 90, 35), pen=pg.mkPen(None))
         band.setToolTip("Update ratios between 1e-4 and 1e-2: the usual healthy range.")
         self.plots["update_ratio"].addItem(band)
@@ -133,8 +102,7 @@ class HealthPane(QWidget):
     def _build_strips(self, strips: pg.GraphicsLayout) -> None:
         """Two heat strips, step x value bin, on the curves' step axis, with one colour bar."""
         self.strip_plots, self.strip_images = {}, {}
-        for row, (key, label, tip) in enumerate((("weights", "weight", WEIGHTS_TIP),
-                                                 ("grads", "|gradient|", GRADS_TIP))):
+        for row, (key, label, tip) in enumerate(STRIPS):
             plot = strips.addPlot(row=row, col=0)
             small_label(plot, "left", label)
             plot.getAxis("left").enableAutoSIPrefix(False)
@@ -148,19 +116,14 @@ class HealthPane(QWidget):
             self.strip_plots[key], self.strip_images[key] = plot, image
         self.strip_plots["weights"].getAxis("bottom").setStyle(showValues=False)
         grads = self.strip_plots["grads"]
-        small_label(grads, "bottom", "training step (batches)")
-        low = GRAD_LOW - 1 / GRAD_PER_DECADE  # the row of zeros, below 10**GRAD_LOW
-        grads.setYRange(low, GRAD_HIGH, padding=0)
-        # Labelled every sixth decade (some 70 px hold three labels), ticked every decade.
-        labelled = range(GRAD_HIGH, GRAD_LOW + 2, -6)  # 100, 1e-4, and 0 at the bottom
-        grads.getAxis("left").setTicks([
-            [((low + GRAD_LOW) / 2, "0")] + [(d, decade(d)) for d in labelled],
-            [(d, "") for d in range(GRAD_LOW, GRAD_HIGH + 1) if d not in labelled]])
+        small_label(grads, "bottom", STEP_AXIS)
+        grads.setYRange(ZERO_ROW, GRAD_HIGH, padding=0)
+        grads.getAxis("left").setTicks(gradient_ticks())
         self.strip_plots["weights"].setYRange(-1, 1, padding=0)
         bar = pg.ColorBarItem(values=SHARE_LEVELS, colorMap="inferno", width=10,
                               label="share of values in a bin", interactive=False,
                               colorMapMenu=False)
-        bar.axis.setTicks([[(p, f"{100 * 10.0 ** p:g}%") for p in range(-5, 1)]])
+        bar.axis.setTicks(share_ticks())
         bar.setImageItem(list(self.strip_images.values()))
         bar.setToolTip("How many of the layer's values a bin holds, on a log scale: each step "
                        "brighter is ten times as many. Empty bins are left black.")
@@ -227,7 +190,7 @@ class HealthPane(QWidget):
             self._draw_strips()
 
     def _add_histograms(self, step: int, record) -> None:
-        name = f"{record.layer} {record.kind}"
+        name = layer_name(record)
         strips = self.strips.get(record.layer)
         if strips is None or strips.name != name:  # new, or another layer after an edit
             where = sum(layer < record.layer for layer in self.strips)
@@ -258,8 +221,8 @@ class HealthPane(QWidget):
         return found[0]
 
     def _make_curve(self, key: str, layer: int, name: str) -> pg.PlotDataItem:
-        colour = COLOURS[sum(k[0] == key and item is not None
-                             for k, (_, item) in self.series.items()) % len(COLOURS)]
+        colour = curve_colour(sum(k[0] == key and item is not None
+                                  for k, (_, item) in self.series.items()))
         return self.plots[key].plot([], [], pen=pg.mkPen(colour, width=1), name=name)
 
     def add_snapshot(self, snapshot) -> None:
@@ -268,15 +231,8 @@ class HealthPane(QWidget):
             return
         self._last_step = step
         for record in snapshot.health:
-            name = f"{record.layer} {record.kind}"
-            inactive = (record.dead_fraction if record.dead_fraction is not None
-                        else record.saturated_fraction)
-            for key, value in (("update_ratio", record.update_ratio),
-                               ("weight_norm", record.weight_norm),
-                               ("grad_norm", record.grad_norm), ("inactive", inactive)):
-                if value is None or (key != "inactive" and not value > 0):
-                    continue  # a log axis shows no zero
-                self._history(key, record.layer, name).add(step, value)
+            for key, value in figures(record):
+                self._history(key, record.layer, layer_name(record)).add(step, value)
                 self._stale.add((key, record.layer))
             if record.weight_hist is not None or record.grad_hist is not None:
                 self._add_histograms(step, record)
@@ -298,60 +254,3 @@ def small_label(plot: pg.PlotItem, side: str, text: str) -> None:
     """An axis label in 8 pt: a plot is some 70 px high on a laptop screen."""
     axis = plot.getAxis(side)
     axis.setLabel(text, **{**axis.labelStyle, "font-size": "8pt"})  # keeps the theme's colour
-
-
-def decade(power: int) -> str:
-    """10**power as a learner reads it: 0.01, 1, 100, 1e-6."""
-    return f"{10.0 ** power:g}" if -2 <= power <= 2 else f"1e{power}"
-
-
-class StripImage(pg.ImageItem):
-    """A heat strip: a Strip's columns on their steps, coloured by the log of each bin's share
-    (empty bins transparent). Hovering tells the step, the bin and its share."""
-
-    def __init__(self, kind: str):
-        super().__init__(axisOrder="col-major")  # image[column, bin]: x is the step
-        self.kind = kind
-        self.setAcceptHoverEvents(True)
-        self._shown = None
-
-    def show_strip(self, strip: Strip | None) -> None:
-        if strip is None or strip.count == 0:
-            self.clear()
-            self._shown = None
-            return
-        steps, columns, first, last = strip.image()
-        with np.errstate(divide="ignore"):
-            shown = np.log10(columns)
-        shown[~np.isfinite(shown)] = np.nan  # an empty bin shows the background
-        self.setImage(shown, autoLevels=False, levels=SHARE_LEVELS)
-        if self.kind == "weights":
-            low, high = -strip.half_range, strip.half_range
-        else:
-            low, high = GRAD_LOW - 1 / GRAD_PER_DECADE, GRAD_HIGH
-        self.setRect(QRectF(first, low, last - first, high - low))
-        self._shown = (steps, columns, low, high)
-
-    def bin_text(self, column: int, row: int) -> str:
-        """What a learner hovering a bin is looking at."""
-        steps, columns, low, high = self._shown
-        share = columns[column, row]
-        if self.kind == "weights":
-            width = (high - low) / columns.shape[1]
-            what = f"weights from {low + row * width:.3g} to {low + (row + 1) * width:.3g}"
-        else:
-            edges = gradient_edges()
-            what = (f"gradients under {edges[1]:.0e} (zero)" if row == 0 else
-                    f"gradients above {edges[row]:.2g}" if row == len(edges) - 2 else
-                    f"gradients from {edges[row]:.2g} to {edges[row + 1]:.2g}")
-        return f"Step {steps[column]:,}: {share:.2%} of the layer's {what}."
-
-    def hoverEvent(self, ev) -> None:
-        super().hoverEvent(ev)
-        if ev.isExit() or self._shown is None:
-            return
-        columns = self._shown[1]
-        column, row = int(ev.pos().x()), int(ev.pos().y())
-        if 0 <= column < columns.shape[0] and 0 <= row < columns.shape[1]:
-            tip = WEIGHTS_TIP if self.kind == "weights" else GRADS_TIP
-            self.setToolTip(f"{self.bin_text(column, row)}\n\n{tip}")
