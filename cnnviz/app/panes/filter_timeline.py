@@ -9,15 +9,17 @@ one colour scale shared by all of the layer's moments, ±(the largest |weight| o
 so that weights growing or fading over the run show as colour getting stronger or paler.
 
 Recording costs a list entry per snapshot; drawing happens only while the pane is in view, at
-most REDRAW_MS apart while training, and at once when the user moves the slider."""
+most REDRAW_MS apart while training, and at once when the user moves the slider.
+
+This module is the pane: the chooser, the slider, Play, and when to draw. The filters are drawn
+by timeline_canvas.py; which moment, the shared scale and the words are timeline_choice.py (no
+Qt)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsScene,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -27,91 +29,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.app.panes.filter_column import FilterColumn
-from cnnviz.app.panes.map_grid import DIM_TEXT, TEXT, fmt, text_item
-from cnnviz.app.panes.network_columns import BACKGROUND, GAP, HELP
+from cnnviz.app.panes.map_grid import fmt
+from cnnviz.app.panes.network_columns import HELP
+from cnnviz.app.panes.timeline_canvas import MomentFilters, TimelineCanvas
+from cnnviz.app.panes.timeline_choice import (
+    LONGEST_STEP,
+    NO_CONV,
+    NO_SNAPSHOT,
+    layer_name,
+    moment_note,
+    scale_text,
+    shared_bound,
+    shown_index,
+    start_note,
+    step_text,
+)
 from cnnviz.training.timeline import FilterTimeline, Moment
 
 REDRAW_MS = 250   # while training: at most four redraws a second
 PLAY_MS = 400     # Play: one moment every 0.4 s, a 20-moment run in 8 s
-MAX_ZOOM = 6.0    # small layers are enlarged to fill the pane, up to this
-MIN_ZOOM = 0.5    # big ones shrink to fit, down to this (then the view scrolls)
 TOOLTIP = ("The filters of one conv layer as they were at moments of training, from the start "
            "to now: scrub with the slider (its right end follows training), or press Play. "
            "Random noise at the start turns into edge and blob detectors. Every moment is drawn "
            "on the same colour scale, so growing weights show as stronger colour.")
-
-
-def layer_name(index: int, shape) -> str:
-    out, inputs, kh, kw = shape
-    return (f"conv{index + 1} · {out} filters × {inputs} input{'s' if inputs != 1 else ''}, "
-            f"{kh}×{kw}")
-
-
-def shared_bound(moments: list[Moment]) -> float:
-    """The colour scale's half-width: the largest |weight| of any of the moments (1 if all
-    are zero)."""
-    return max((m.peak for m in moments), default=0.0) or 1.0
-
-
-class MomentFilters(FilterColumn):
-    """A FilterColumn drawn on a given colour scale instead of the weights' own, under a
-    one-line title (the layer and its shape are said by the pane's chooser)."""
-
-    def __init__(self, scene, x, shape, layer: int, in_names):
-        super().__init__(scene, x, f"conv{layer + 1} filters", shape, layer, layer, in_names)
-        self.head.setVisible(False)
-        self.sub.setVisible(False)
-        self.note.setBrush(TEXT)
-        self.note.setText("start · step 999,999")  # room for the longest title
-        self.grow(self.note.boundingRect().width(), 0)
-        self.note.setText("")
-
-    def show_moment(self, moment: Moment, bound: float, note: str) -> None:
-        self.data = moment.weights
-        self.mosaic.tiles[...] = moment.weights[:self.rows, :self.cols]
-        self.image.show(levels=(-bound, bound))
-        if self.note.text() != note:
-            self.note.setText(note)
-
-
-class _Canvas(QGraphicsView):
-    """The scene of one MomentFilters, scaled to fill the view; reports the hovered point."""
-    moved = Signal(QPointF)
-    left = Signal()
-    # pyqtgraph items in a scene look for these on their view; nothing here emits them.
-    sigDeviceRangeChanged = Signal(object, object)
-    sigDeviceTransformChanged = Signal(object)
-
-    def __init__(self, scene: QGraphicsScene):
-        super().__init__(scene)
-        self.setMouseTracking(True)
-        self.setBackgroundBrush(BACKGROUND)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-
-    def fit(self) -> None:
-        rect = self.sceneRect()
-        room = self.viewport().size()
-        if rect.isEmpty() or room.width() < 20 or room.height() < 20:
-            return
-        scale = min(room.width() / rect.width(), room.height() / rect.height())
-        scale = min(MAX_ZOOM, max(MIN_ZOOM, scale))
-        self.resetTransform()
-        self.scale(scale, scale)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.fit()
-
-    def mouseMoveEvent(self, event) -> None:
-        super().mouseMoveEvent(event)
-        self.moved.emit(self.mapToScene(event.position().toPoint()))
-
-    def leaveEvent(self, event) -> None:
-        super().leaveEvent(event)
-        self.left.emit()
 
 
 class FilterTimelinePane(QWidget):
@@ -131,7 +71,7 @@ class FilterTimelinePane(QWidget):
         self.scale_label.setStyleSheet("color: gray")
         self.scale_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.scene = QGraphicsScene(self)
-        self.canvas = _Canvas(self.scene)
+        self.canvas = TimelineCanvas(self.scene)
         self.canvas.setToolTip(HELP["filters"])
         self.canvas.moved.connect(self._hover)
         self.canvas.left.connect(lambda: self._say(""))
@@ -151,7 +91,7 @@ class FilterTimelinePane(QWidget):
         self.latest_button.clicked.connect(self.follow_latest)
         self.step_label = QLabel("")
         self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance(
-            "step 999,999 · latest, following"))
+            LONGEST_STEP))
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer"))
         top.addWidget(self.layer_box)
@@ -185,7 +125,7 @@ class FilterTimelinePane(QWidget):
         self.layer_box.blockSignals(True)
         self.layer_box.clear()
         self.layer_box.blockSignals(False)
-        self._show_empty("No snapshot yet: the filters appear once training starts.")
+        self._show_empty(NO_SNAPSHOT)
 
     def add_snapshot(self, snapshot) -> None:
         if self.timeline.step is not None and snapshot.step < self.timeline.step:
@@ -218,8 +158,7 @@ class FilterTimelinePane(QWidget):
             self.layer_box.blockSignals(False)
         if not shapes:
             if self.timeline.step is not None:
-                self._show_empty("This network has no conv layer: the timeline follows conv "
-                                 "layers' filters.")
+                self._show_empty(NO_CONV)
             return
         self.moments = self.timeline.moments(self.layer)
         self._place_slider()
@@ -228,15 +167,9 @@ class FilterTimelinePane(QWidget):
     def _place_slider(self) -> None:
         """The slider over the moments: at the end when following, else at the chosen step
         (or, once thinned away, the nearest kept moment)."""
-        last = len(self.moments) - 1
-        if self.following or self.chosen_step is None:
-            index = last
-        else:
-            index = min(range(len(self.moments)),
-                        key=lambda i: abs(self.moments[i].step - self.chosen_step))
         self.slider.blockSignals(True)
-        self.slider.setRange(0, last)
-        self.slider.setValue(index)
+        self.slider.setRange(0, len(self.moments) - 1)
+        self.slider.setValue(shown_index(self.moments, self.following, self.chosen_step))
         self.slider.blockSignals(False)
         for widget in (self.slider, self.play_button, self.latest_button, self.layer_box):
             widget.setEnabled(True)
@@ -248,42 +181,19 @@ class FilterTimelinePane(QWidget):
         moment = self.moments[index]
         key = (self.layer, moment.weights.shape)
         if key != self._column_key:
-            self._build_column(*key)
+            self.start_column, self.column = self.canvas.show_filters(*key)
+            self._column_key = key
         bound = shared_bound(self.moments)
-        latest = index == len(self.moments) - 1
-        start = self.moments[0]
-        self.start_column.show_moment(start, bound, f"start · step {start.step:,}")
-        self.column.show_moment(moment, bound, f"step {moment.step:,}"
-                                + (" · latest" if latest else ""))
-        self.step_label.setText(f"step {moment.step:,} · "
-                                + ("latest, following" if latest and self.following else
-                                   f"moment {index + 1} of {len(self.moments)}"))
-        self.scale_text = (f"colour scale ±{fmt(bound)}, shared by the {len(self.moments)} "
-                           f"moments: conv{self.layer + 1}'s largest |weight| in any of them "
-                           "(red +, blue −, white 0)")
+        self.start_column.show_moment(self.moments[0], bound, start_note(self.moments[0]))
+        self.column.show_moment(moment, bound, moment_note(moment, index == len(self.moments) - 1))
+        self.step_label.setText(step_text(self.moments, index, self.following))
+        self.scale_text = scale_text(fmt(bound), len(self.moments), self.layer)
         if not self._hovering:
             self.scale_label.setText(self.scale_text)
 
-    def _build_column(self, layer: int, shape) -> None:
-        self.scene.clear()
-        in_names = ["red", "green", "blue"] if layer == 0 and shape[1] == 3 else None
-        self.start_column = MomentFilters(self.scene, 0.0, shape, layer, in_names)
-        self.column = MomentFilters(self.scene, self.start_column.width + GAP, shape, layer,
-                                    in_names)
-        self._column_key = (layer, shape)
-        # From the titles down (the hidden headers above them count in itemsBoundingRect).
-        top = self.column.note.y()
-        self.scene.setSceneRect(QRectF(-8, top - 6, self.column.x + self.column.width + 16,
-                                       max(self.column.height, self.start_column.height) - top
-                                       + 14))
-        self.canvas.fit()
-
     def _show_empty(self, text: str) -> None:
-        self.scene.clear()
+        self.canvas.show_message(text)
         self.column = self.start_column = self._column_key = None
-        text_item(self.scene, text, 0, 0, 13, color=DIM_TEXT)
-        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-8, -6, 8, 8))
-        self.canvas.resetTransform()
         self.slider.blockSignals(True)
         self.slider.setRange(0, 0)
         self.slider.blockSignals(False)
