@@ -55,7 +55,8 @@ def weight_strip():
     """Three weight histograms at steps 10, 20, 30 over ±0.5: all in bin 40, then half in bin
     0, then a quarter in each of bins 1 to 4."""
     strip = Strip(WEIGHT_BINS)
-    for step, bins in ((10, {40: 1.0}), (20, {0: 0.5, 40: 0.5}), (30, dict.fromkeys(range(1, 5), 0.25))):
+    for step, bins in ((10, {40: 1.0}), (20, {0: 0.5, 40: 0.5}),
+                       (30, dict.fromkeys(range(1, 5), 0.25))):
         shares = np.zeros(WEIGHT_BINS)
         shares[list(bins)] = list(bins.values())
         strip.add(step, shares, 0.5)

@@ -47,7 +47,7 @@ def test_momentum_and_weight_decay_are_worked_out_in_order():
     rows = dict((symbol, (formula, value)) for symbol, formula, value in rows_for(update))
     assert list(rows) == ["w", "dL/dW", "g", "v", "lr × step", "w_new"]
     assert rows["g"] == ("dL/dW + weight decay × w = 0.2 + 0.01 × 0.5", pytest.approx(0.205))
-    assert rows["v"] == ("momentum × v + g = 0.9 × 0.3 + 0.205", pytest.approx(0.475))  # 0.27 + 0.205
+    assert rows["v"] == ("momentum × v + g = 0.9 × 0.3 + 0.205", pytest.approx(0.27 + 0.205))
     assert rows["lr × step"] == ("0.1 × 0.475  (step = v)", pytest.approx(0.0475))
     assert rows["w_new"] == ("w − lr × step = 0.5 − 0.0475", float(np.float32(0.4525)))
     assert rule(update) == ("SGD with momentum 0.9: v = momentum × v + dL/dW, "

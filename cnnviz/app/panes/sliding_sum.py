@@ -10,7 +10,13 @@ from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from cnnviz.app.panes.inspector_grids import NumberGrid
 from cnnviz.app.panes.inspector_pages import Names, label, set_text
-from cnnviz.app.panes.weight_formula import decade, padding_mask, scaled_title, sum_caption, sum_total
+from cnnviz.app.panes.weight_formula import (
+    decade,
+    padding_mask,
+    scaled_title,
+    sum_caption,
+    sum_total,
+)
 
 NUMBERS_UP_TO = 8  # map sides up to this write their numbers; larger ones are heat maps
 HELP = {

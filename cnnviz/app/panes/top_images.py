@@ -18,7 +18,14 @@ from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from cnnviz.app.panes.patch_rows import PatchRows
-from cnnviz.app.panes.top_rows import GAP, LABEL_W, PATCH, evaluation_title, layer_choice, layer_fits
+from cnnviz.app.panes.top_rows import (
+    GAP,
+    LABEL_W,
+    PATCH,
+    evaluation_title,
+    layer_choice,
+    layer_fits,
+)
 
 REFRESH_MS = 200   # a new evaluation is laid out this long after it arrives (at most 5 a second)
 NO_EVALUATION = "No evaluation yet: the rows fill in after the first test."
