@@ -38,7 +38,8 @@ from cnnviz.engine.spec import LAYER_TYPES, LayerInfo, SpecError, Summary, descr
 from cnnviz.files import atomic_write
 
 from .edit_history import EditHistory, conv_block
-from .layer_form import ERROR_COLOUR, LAYER_HELP, LayerForm, layer_title
+from .layer_form import ERROR_COLOUR, LayerForm
+from .layer_settings import LAYER_HELP, layer_title
 
 COLUMNS = ("#", "layer", "output", "RF", "params", "MACs")
 COL_INDEX, COL_LAYER, COL_OUTPUT, COL_RF, COL_PARAMS, COL_MACS = range(6)
