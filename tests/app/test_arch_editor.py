@@ -8,17 +8,7 @@ from cnnviz.app.panes.arch_rows import COL_LAYER, COL_MACS, COL_OUTPUT, COL_PARA
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.receptive import receptive_fields
 from cnnviz.engine.spec import FIELDS, SpecError, shape_text, validate
-
-SMALL = {  # a small input, so a big kernel cannot fit
-    "name": "small",
-    "input": [1, 8, 8],
-    "classes": ["a", "b"],
-    "layers": [{"type": "conv", "filters": 4, "kernel": 3},
-               {"type": "relu"},
-               {"type": "maxpool", "size": 2},
-               {"type": "flatten"},
-               {"type": "dense", "units": 2}],
-}
+from tests.app.arch_specs import SMALL
 
 
 @pytest.fixture

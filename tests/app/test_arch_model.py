@@ -9,17 +9,7 @@ import pytest
 
 from cnnviz.app.panes.arch_model import NEW_LAYER, ArchitectureModel, fields_of, partial_rows
 from cnnviz.architectures import load_architecture
-
-SMALL = {  # 1x8x8 in: conv 3x3 -> 4x6x6, pool 2 -> 4x3x3, flatten 36, dense 2
-    "name": "small",
-    "input": [1, 8, 8],
-    "classes": ["a", "b"],
-    "layers": [{"type": "conv", "filters": 4, "kernel": 3},
-               {"type": "relu"},
-               {"type": "maxpool", "size": 2},
-               {"type": "flatten"},
-               {"type": "dense", "units": 2}],
-}
+from tests.app.arch_specs import SMALL
 
 
 def model_of(spec=SMALL):

@@ -23,17 +23,8 @@ from cnnviz.app.panes.arch_rows import (
 )
 from cnnviz.engine.receptive import Field
 from cnnviz.engine.spec import LayerInfo, validate
+from tests.app.arch_specs import SMALL
 
-SMALL = {
-    "name": "small",
-    "input": [1, 8, 8],
-    "classes": ["a", "b"],
-    "layers": [{"type": "conv", "filters": 4, "kernel": 3},
-               {"type": "relu"},
-               {"type": "maxpool", "size": 2},
-               {"type": "flatten"},
-               {"type": "dense", "units": 2}],
-}
 CONV = LayerInfo(0, {"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": 0,
                      "init": "he"}, (1, 8, 8), (4, 6, 6), 40, 1296)
 
