@@ -3,30 +3,12 @@ import json
 
 import pytest
 
-from cnnviz.app.panes.arch_editor import (
-    COL_LAYER,
-    COL_MACS,
-    COL_OUTPUT,
-    COL_PARAMS,
-    COL_RF,
-    ArchitectureEditor,
-    compact,
-    shape_text,
-)
+from cnnviz.app.panes.arch_editor import ArchitectureEditor
+from cnnviz.app.panes.arch_rows import COL_LAYER, COL_MACS, COL_OUTPUT, COL_PARAMS, COL_RF, compact
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.receptive import receptive_fields
-from cnnviz.engine.spec import FIELDS, SpecError, validate
-
-SMALL = {  # a small input, so a big kernel cannot fit
-    "name": "small",
-    "input": [1, 8, 8],
-    "classes": ["a", "b"],
-    "layers": [{"type": "conv", "filters": 4, "kernel": 3},
-               {"type": "relu"},
-               {"type": "maxpool", "size": 2},
-               {"type": "flatten"},
-               {"type": "dense", "units": 2}],
-}
+from cnnviz.engine.spec import FIELDS, SpecError, shape_text, validate
+from tests.app.arch_specs import SMALL
 
 
 @pytest.fixture
@@ -56,7 +38,7 @@ def test_lenet5_rows_show_shapes_params_and_macs(editor, qtbot):
     for info in summary.layers:
         texts = row_texts(editor, info.index)
         assert texts[COL_LAYER] == info.label
-        assert texts[COL_OUTPUT] == shape_text(info.out_shape)
+        assert texts[COL_OUTPUT] == shape_text(info.out_shape, "\u00d7")
         assert texts[COL_PARAMS] == compact(info.params)
         assert texts[COL_MACS] == compact(info.macs)
     assert row_texts(editor, 3)[COL_OUTPUT] == "16\u00d710\u00d710"

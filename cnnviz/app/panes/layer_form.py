@@ -1,7 +1,8 @@
 """The form for one layer's parameters, built from `cnnviz.engine.spec.FIELDS[type]`.
 
 Part of the architecture editor pane: it edits plain data (a layer's dict in the spec) and says
-which field changed; it never builds layers (docs/ARCHITECTURE.md, rule 4).
+which field changed; it never builds layers (docs/ARCHITECTURE.md, rule 4). What it says of each
+field (help, defaults) is in layer_settings.py.
 """
 from __future__ import annotations
 
@@ -19,47 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.engine.spec import FIELDS, Field, describe
+from cnnviz.engine.spec import FIELDS, Field
+
+from .layer_settings import FIELD_HELP, LAYER_HELP, effective_value
 
 ERROR_COLOUR = "#c0392b"
-
-LAYER_HELP = {
-    "conv": "Convolution: slides small learned filters over the input maps; each filter "
-            "produces one output map that lights up where its pattern appears.",
-    "relu": "ReLU: keeps positive values and sets negative ones to zero.",
-    "leaky_relu": "Leaky ReLU: like ReLU, but negative values are scaled down instead of zeroed.",
-    "tanh": "Tanh: squashes every value into the range -1 to 1.",
-    "sigmoid": "Sigmoid: squashes every value into the range 0 to 1.",
-    "maxpool": "Max pooling: keeps the largest value of each window, so the maps get smaller.",
-    "avgpool": "Average pooling: averages each window, so the maps get smaller.",
-    "flatten": "Flatten: lays the maps out as one long list of numbers, for dense layers.",
-    "dense": "Dense (fully connected): every output is a weighted sum of all the inputs.",
-    "dropout": "Dropout: while training, randomly zeroes a fraction of the values so the "
-               "network cannot rely on any single one.",
-    "batchnorm": "Batch normalisation: rescales each channel to mean 0 and variance 1, then "
-                 "applies a learned scale and shift.",
-}
-
-FIELD_HELP = {
-    ("conv", "filters"): "How many filters this layer learns; each gives one output map.",
-    ("conv", "kernel"): "Width and height of each filter in pixels (3 means 3x3).",
-    ("conv", "stride"): "How many pixels the filter moves each step; 2 halves the output size.",
-    ("conv", "padding"): "Zero pixels added around the border. 'same' (below 0) pads so the "
-                         "output keeps the input's size (needs an odd kernel and stride 1).",
-    ("conv", "init"): "How the starting weights are drawn: 'he' suits ReLU, 'glorot' suits "
-                      "tanh and sigmoid.",
-    ("dense", "units"): "Number of outputs; each one is connected to every input value.",
-    ("dense", "init"): "How the starting weights are drawn: 'he' suits ReLU, 'glorot' suits "
-                       "tanh and sigmoid.",
-    ("maxpool", "size"): "Width and height of the pooling window.",
-    ("maxpool", "stride"): "Step between windows; by default equal to the size (no overlap).",
-    ("avgpool", "size"): "Width and height of the pooling window.",
-    ("avgpool", "stride"): "Step between windows; by default equal to the size (no overlap).",
-    ("leaky_relu", "slope"): "How much of a negative value is kept (0 would be plain ReLU).",
-    ("dropout", "rate"): "Fraction of values set to zero while training (none at test time).",
-    ("batchnorm", "momentum"): "How quickly the running mean and variance follow each batch.",
-    ("batchnorm", "eps"): "A small number added to the variance so it never divides by zero.",
-}
 
 FLOAT_STEPS = {"eps": 1e-5}
 
@@ -193,17 +158,10 @@ class LayerForm(QWidget):
 
     # ---- values -----------------------------------------------------------------------------
 
-    def _effective(self, raw: dict, name: str, field: Field):
-        if name in raw:
-            return raw[name]
-        if isinstance(field.default, str) and field.default in self._fields:
-            return self._effective(raw, field.default, self._fields[field.default])
-        return field.default
-
     def _show_values(self, raw: dict) -> None:
         for name, field in self._fields.items():
             widget = self._widgets[name]
-            value = self._effective(raw, name, field)
+            value = effective_value(raw, name, self._fields)
             widget.blockSignals(True)
             try:
                 if isinstance(widget, QComboBox):
@@ -232,7 +190,3 @@ class LayerForm(QWidget):
             value = field.also[0]
         self.field_changed.emit(name, value)
 
-
-def layer_title(index: int, raw) -> str:
-    """'Layer 3: conv 5x5' for the form's group box."""
-    return f"Layer {index}: {describe(raw) if isinstance(raw, dict) else '?'}"
