@@ -1,21 +1,20 @@
 """The Curves pane: training loss per batch (raw and smoothed), test loss and test accuracy per
 evaluation, and a marker wherever the learning rate changed.
 
-The points and what a snapshot adds to them are curve_data's (no Qt); this module builds the plots
-and draws. Points go into preallocated buffers that double when full; the plots are redrawn from them at
-most REDRAW_HZ times a second: at once when the last redraw is that long ago (so a snapshot's
-changes to every pane make one repaint of the window, not two), else by a timer. Adding a point
-costs a few microseconds and 100k points still pan and zoom smoothly.
+The points, and what each snapshot adds to them, are curve_data's (no Qt); this module builds the
+plots and draws them. They are redrawn at most REDRAW_HZ times a second: at once when the last
+redraw is that long ago (so a snapshot's changes to every pane make one repaint of the window, not
+two), else by a timer. Adding a point costs a few microseconds and 100k points still pan and zoom
+smoothly.
 
 Drawing is kept cheap because the pane repaints with every snapshot while the worker wants both
 cores. The loss lines repaint only the strip a new point adds (TrailCurve). A change of range
 re-lays out every axis, which costs several times as much as drawing the curves, so the
-auto-range grows in steps (curve_axes.SteppedViewBox) rather than with every point; the grid lines
-are opaque (curve_axes.GridAxis) and each axis is painted from a pixmap cache until its range
-changes; the
-auto-range takes the loss plot's bounds from the series' running minima and maxima rather than
-from pyqtgraph scanning every point; and it is settled before Qt paints, so one update costs one
-paint, not two."""
+auto-range grows in steps (curve_axes.SteppedViewBox, curve_ranges.stepped) rather than with
+every point; the grid lines are opaque (curve_axes.GridAxis) and each axis is painted from a
+pixmap cache until its range changes; the auto-range takes the loss plot's bounds from the
+series' running minima and maxima rather than from pyqtgraph scanning every point; and it is
+settled before Qt paints, so one update costs one paint, not two."""
 from __future__ import annotations
 
 import math
