@@ -6,7 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from cnnviz.app.panes.curves import CurvesPane, GrowingSeries
+from cnnviz.app.panes.curve_ranges import stepped
+from cnnviz.app.panes.curves import CurvesPane
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.data.shapes import make_shapes
 from cnnviz.engine.network import Network
@@ -55,17 +56,6 @@ def feed(pane, snapshots):
     for snap in snapshots:
         pane.add_snapshot(snap)
     pane.redraw()
-
-
-def test_growing_series_doubles_and_keeps_values():
-    series = GrowingSeries(4)
-    for i in range(9):
-        series.append(i, 10 * i)
-    assert len(series.x) == 16 and series.count == 9
-    x, y = series.views()
-    assert x.tolist() == list(range(9)) and y.tolist() == [10 * i for i in range(9)]
-    series.append(9, float("inf"))
-    assert np.isnan(series.views()[1][-1])
 
 
 def test_raw_and_smoothed_loss_from_real_snapshots(pane, snapshots):
@@ -193,7 +183,6 @@ def test_test_points_stay_drawn_between_evaluations_and_go_on_reset(pane, snapsh
 def test_loss_auto_range_comes_from_the_series_bounds(pane, snapshots):
     """The loss plot's auto-range uses the series' running bounds, not pyqtgraph's scan of the
     points: the same data bounds, and a curve hidden from the legend stops counting."""
-    from cnnviz.app.panes.curves import stepped
     feed(pane, snapshots)
     box = pane.loss_plot.getViewBox()
     xs = np.concatenate([data(item)[0] for item in (pane.raw_item, pane.smooth_item,

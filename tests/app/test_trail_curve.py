@@ -1,5 +1,7 @@
 """TrailCurve, the loss lines of the Curves pane: a new point repaints only a strip, and what is on
 screen after many strips is what a full repaint draws."""
+import inspect
+import re
 import types
 
 import numpy as np
@@ -116,3 +118,23 @@ def test_log_y_from_the_plots_menu_applies_to_the_loss_lines(qtbot, qapp):
         pane.redraw()
         qapp.processEvents()
     assert_screen_is_a_fresh_drawing(pane)
+
+
+def own_underscore_names(cls) -> set[str]:
+    """The single-underscore names a class of ours defines or sets on self."""
+    source = inspect.getsource(cls)
+    return ({name for name in vars(cls) if name.startswith("_") and not name.startswith("__")}
+            | set(re.findall(r"self\.(_[a-z]\w*)\s*(?::[^=]+)?=", source)))
+
+
+def test_our_pyqtgraph_subclasses_shadow_none_of_pyqtgraphs_own_names(qapp):
+    """The curves' pyqtgraph subclasses keep helpers of their own under underscore names: none
+    may be a name pyqtgraph's base class has (which would change pyqtgraph's workings)."""
+    from cnnviz.app.panes.curve_axes import GridAxis, SteppedViewBox
+    from cnnviz.app.panes.trail_curve import TrailCurve
+    for cls, base in ((TrailCurve, pg.GraphicsObject()), (GridAxis, pg.AxisItem("left")),
+                      (SteppedViewBox, pg.ViewBox())):
+        clashes = own_underscore_names(cls) & (set(dir(base)) | set(vars(base)))
+        assert not clashes, (cls.__name__, clashes)
+    assert {"_ds", "_log", "_strip"} <= own_underscore_names(TrailCurve)  # (the scan sees them)
+    assert "_pens" in own_underscore_names(GridAxis)

@@ -1,34 +1,38 @@
 """The Curves pane: training loss per batch (raw and smoothed), test loss and test accuracy per
 evaluation, and a marker wherever the learning rate changed.
 
-Points go into preallocated buffers that double when full; the plots are redrawn from them at
-most REDRAW_HZ times a second: at once when the last redraw is that long ago (so a snapshot's
-changes to every pane make one repaint of the window, not two), else by a timer. Adding a point
-costs a few microseconds and 100k points still pan and zoom smoothly.
+The points, and what each snapshot adds to them, are curve_data's (no Qt); this module builds the
+plots and draws them. They are redrawn at most REDRAW_HZ times a second: at once when the last
+redraw is that long ago (so a snapshot's changes to every pane make one repaint of the window, not
+two), else by a timer. Adding a point costs a few microseconds and 100k points still pan and zoom
+smoothly.
 
 Drawing is kept cheap because the pane repaints with every snapshot while the worker wants both
 cores. The loss lines repaint only the strip a new point adds (TrailCurve). A change of range
 re-lays out every axis, which costs several times as much as drawing the curves, so the
-auto-range grows in steps (SteppedViewBox) rather than with every point; the grid lines are
-opaque (GridAxis) and each axis is painted from a pixmap cache until its range changes; the
-auto-range takes the loss plot's bounds from the series' running minima and maxima rather than
-from pyqtgraph scanning every point; and it is settled before Qt paints, so one update costs one
-paint, not two."""
+auto-range grows in steps (curve_axes.SteppedViewBox, curve_ranges.stepped) rather than with
+every point; the grid lines are opaque (curve_axes.GridAxis) and each axis is painted from a
+pixmap cache until its range changes; the auto-range takes the loss plot's bounds from the
+series' running minima and maxima rather than from pyqtgraph scanning every point; and it is
+settled before Qt paints, so one update costs one paint, not two."""
 from __future__ import annotations
 
 import math
 import time
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from cnnviz.app.panes.curve_axes import GridAxis, SteppedViewBox
+from cnnviz.app.panes.curve_data import CurveData, GrowingSeries
+
+# (nice_ceiling and stepped, moved to curve_ranges, stay importable from here for
+# tests/app/test_pane_drawing.py)
+from cnnviz.app.panes.curve_ranges import nice_ceiling, series_bounds, stepped, union  # noqa: F401
 from cnnviz.app.panes.trail_curve import TrailCurve
 
 REDRAW_HZ = 30
-INITIAL_CAPACITY = 1024
 AXIS_WIDTH = 56
 
 RAW_PEN = pg.mkPen((150, 180, 235, 150), width=1)
@@ -41,148 +45,6 @@ TOOLTIP = ("Training curves. Top: the loss of each training batch (faint) and it
            "(bold), with the loss on test images after each evaluation (orange); lower is better. "
            "Bottom: the share of test images the network classifies correctly. Dashed lines mark "
            "learning-rate changes.")
-
-
-class GridAxis(pg.AxisItem):
-    """An axis whose ticks and grid lines are drawn in opaque colours, blended beforehand over
-    the plot's background (the pane puts the axes under the curves, so they stay visible).
-
-    pyqtgraph fades grid lines with a translucent pen, and Qt's raster engine draws a translucent
-    1-pixel line pixel by pixel: 50 horizontal grid lines across the plot took 5.7 ms against
-    0.4 ms opaque, which was most of the pane's paint time. Over an opaque background the colours
-    come out the same."""
-
-    def __init__(self, orientation: str, background):
-        super().__init__(orientation)
-        self.background = QColor(pg.mkColor(background))
-        self._pens: dict[tuple, QPen] = {}
-        # The axis (with its grid) spans the plot, so every new point repaints it: blit the
-        # last rendering instead of replaying its picture from Python. pyqtgraph calls update()
-        # whenever the ticks change, which renders it again.
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-    def _opaque(self, pen: QPen) -> QPen:
-        colour = pen.color()
-        if colour.alpha() == 255:
-            return pen
-        key = (colour.rgba(), pen.widthF(), pen.isCosmetic(), pen.style())
-        opaque = self._pens.get(key)
-        if opaque is None:
-            a, bg = colour.alphaF(), self.background
-            opaque = QPen(pen)
-            opaque.setColor(QColor(*(round(a * getattr(colour, c)() + (1 - a) * getattr(bg, c)())
-                                     for c in ("red", "green", "blue"))))
-            self._pens[key] = opaque
-        return opaque
-
-    def generateDrawSpecs(self, p):
-        specs = super().generateDrawSpecs(p)
-        if specs is None:
-            return None
-        axis, ticks, texts = specs
-        return axis, [(self._opaque(pen), a, b) for pen, a, b in ticks], texts
-
-
-NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
-
-
-def nice_ceiling(value: float) -> float:
-    """The smallest number 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten that is
-    at least `value` (> 0)."""
-    power = 10.0 ** math.floor(math.log10(value))
-    for mantissa in NICE:
-        if mantissa * power >= value * (1 - 1e-12):
-            return mantissa * power
-    return 10 * power
-
-
-def stepped(low: float, high: float, x_axis: bool) -> tuple[float, float]:
-    """A range holding [low, high] that changes only now and then as the data grows: rounded
-    outward to about a tenth of the span, and on the x axis (steps, growing) up to the next nice
-    number above the last step, so it grows by a fifth to a third at a time. (Bounds that
-    pyqtgraph measures include the pens' width converted at the current scale, so they also
-    drift a little with every change.)"""
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        return low, high
-    step = nice_ceiling((high - low) / 10)
-    # (x: strictly above the last step, so that the next step does not move the axis)
-    top = nice_ceiling(high * (1 + 1e-9)) if x_axis and high > 0 else math.ceil(high / step) * step
-    return math.floor(low / step) * step, top
-
-
-class SteppedViewBox(pg.ViewBox):
-    """A ViewBox whose auto-range covers the data rounded out with `stepped`, so the axes stay
-    put for most new points. `data_bounds`, when given, returns the data's [[x0, x1], [y0, y1]]
-    (None for an axis without data) for the plain auto-range, in place of pyqtgraph asking each
-    item. Everything else (zooming turns auto-range off, the "A" button turns it back on) is
-    pyqtgraph's."""
-
-    def __init__(self, data_bounds=None):
-        super().__init__()
-        self.data_bounds = data_bounds
-
-    def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):
-        whole = (items is None and list(orthoRange) == [None, None]
-                 and all(f == 1.0 for f in (frac or (1.0, 1.0))))
-        if self.data_bounds is not None and whole:
-            bounds = self.data_bounds()
-        else:
-            bounds = super().childrenBounds(frac, orthoRange, items)
-        for axis in (0, 1):
-            if bounds[axis] is not None:
-                bounds[axis] = list(stepped(*bounds[axis], x_axis=axis == 0))
-        return bounds
-
-
-def _widen(bounds: list[float], value: float) -> None:
-    """Make the [min, max] `bounds` take in `value`, in place."""
-    if value < bounds[0]:
-        bounds[0] = value
-    if value > bounds[1]:
-        bounds[1] = value
-
-
-def _union(bounds: list[tuple]) -> list[float] | None:
-    """The [min, max] that holds every (low, high) given, None if there is none."""
-    known = [b for b in bounds if b[0] is not None and b[1] is not None]
-    return [min(b[0] for b in known), max(b[1] for b in known)] if known else None
-
-
-class GrowingSeries:
-    """x and y values in preallocated float64 buffers; the capacity doubles when full."""
-
-    def __init__(self, capacity: int = INITIAL_CAPACITY):
-        self.x = np.empty(capacity)
-        self.y = np.empty(capacity)
-        self.clear()
-
-    def append(self, x: float, y: float) -> None:
-        if self.count == len(self.x):
-            self._grow()
-        self.x[self.count] = x
-        _widen(self.x_range, x)
-        if math.isfinite(y):
-            self.y[self.count] = y
-            _widen(self.y_range, y)
-        else:
-            self.y[self.count] = np.nan
-        self.count += 1
-
-    def _grow(self) -> None:
-        capacity = 2 * len(self.x)
-        for name in ("x", "y"):
-            bigger = np.empty(capacity)
-            bigger[:self.count] = getattr(self, name)[:self.count]
-            setattr(self, name, bigger)
-
-    def clear(self) -> None:
-        self.count = 0
-        # The running [min, max] of x and of the finite y ([inf, -inf] while there are none).
-        self.x_range = [math.inf, -math.inf]
-        self.y_range = [math.inf, -math.inf]
-
-    def views(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.x[:self.count], self.y[:self.count]
 
 
 MINIMUM_WIDTH, MINIMUM_HEIGHT = 260, 190
@@ -238,7 +100,10 @@ class CurvesPane(QWidget):
         self.acc_plot.enableAutoRange(axis="y", enable=False)
 
         legend = self.loss_plot.addLegend(offset=(-10, 10))
-        self.raw, self.smooth = GrowingSeries(), GrowingSeries()
+        self.data = CurveData()
+        # (the series by name: curve_history records them from the pane)
+        self.raw, self.smooth = self.data.raw, self.data.smooth
+        self.test_loss, self.test_acc = self.data.test_loss, self.data.test_acc
         self.raw_item = self._trail(self.loss_plot, self.raw, RAW_PEN, "batch loss")
         self.smooth_item = self._trail(self.loss_plot, self.smooth, SMOOTH_PEN, "smoothed")
         self.test_loss_item = self._curve(self.loss_plot, TEST_LOSS_PEN, "test loss",
@@ -248,12 +113,8 @@ class CurvesPane(QWidget):
         legend.setBrush(pg.mkBrush(0, 0, 0, 160))
         legend.setColumnCount(3)  # one row: in a short dock a column of three ran off the plot
 
-        self.test_loss, self.test_acc = GrowingSeries(64), GrowingSeries(64)
         self.loss_plot.getViewBox().data_bounds = self._loss_bounds
         self.lr_markers: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
-        self._last_step: int | None = None
-        self._last_eval_step: int | None = None
-        self._last_lr: float | None = None
 
         self._drawn_at = -math.inf  # when redraw() last ran (time.perf_counter)
         self._tests_changed = False  # test points are redrawn only when an evaluation came
@@ -269,10 +130,8 @@ class CurvesPane(QWidget):
                                                      (self.test_loss, self.test_loss_item))
                  if item.isVisible()]
         if self.loss_plot.ctrl.logXCheck.isChecked() or self.loss_plot.ctrl.logYCheck.isChecked():
-            return [_union([item.dataBounds(axis) for _, item in pairs]) for axis in (0, 1)]
-        x_ranges = [series.x_range for series, _ in pairs if series.count]
-        y_ranges = [series.y_range for series, _ in pairs if series.y_range[0] <= series.y_range[1]]
-        return [_union(x_ranges), _union(y_ranges)]
+            return [union([item.dataBounds(axis) for _, item in pairs]) for axis in (0, 1)]
+        return series_bounds([series for series, _ in pairs])
 
     @staticmethod
     def _axes(background) -> dict[str, GridAxis]:
@@ -312,14 +171,12 @@ class CurvesPane(QWidget):
 
     def reset(self) -> None:
         """Forget every point and marker (a new training run)."""
-        for series in (self.raw, self.smooth, self.test_loss, self.test_acc):
-            series.clear()
+        self.data.clear()
         for top, bottom in self.lr_markers:
             self.loss_plot.removeItem(top)
             self.acc_plot.removeItem(bottom)
         self.lr_markers.clear()
         self._set_titles(LOSS_TITLE, ACCURACY_TITLE)
-        self._last_step = self._last_eval_step = self._last_lr = None
         self._tests_changed = True
         self.redraw()
         self.loss_plot.enableAutoRange()
@@ -327,16 +184,7 @@ class CurvesPane(QWidget):
     def restore(self, history: dict[str, list[tuple]]) -> None:
         """Show the points of a saved run (curve_history.parse): a reopened model's curves."""
         self.reset()
-        for step, loss, smoothed in history.get("batch", []):
-            self.raw.append(step, loss)
-            if math.isfinite(smoothed):
-                self.smooth.append(step, smoothed)
-            self._last_step = int(step)
-        for step, loss, accuracy in history.get("test", []):
-            if math.isfinite(loss):
-                self.test_loss.append(step, loss)
-            self.test_acc.append(step, accuracy)
-            self._last_eval_step = int(step)
+        self.data.restore(history)
         self._tests_changed = True
         self.redraw()
         self.loss_plot.enableAutoRange()
@@ -344,29 +192,14 @@ class CurvesPane(QWidget):
     def add_snapshot(self, snapshot) -> None:
         """Add what is new in `snapshot`: a loss point per new step, a test point per new
         evaluation, a marker when the learning rate changed. Drawing happens soon after."""
-        step = int(snapshot.step)
-        if snapshot.batch_loss is not None and (self._last_step is None
-                                                or step > self._last_step):
-            self.raw.append(step, float(snapshot.batch_loss))
-            if snapshot.smoothed_loss is not None:
-                self.smooth.append(step, float(snapshot.smoothed_loss))
-            self._last_step = step
-        eval_step = snapshot.evaluation_step
-        if (eval_step is not None and eval_step != self._last_eval_step
-                and snapshot.test_accuracy is not None):
-            self._last_eval_step = eval_step
-            if snapshot.test_loss is not None:
-                self.test_loss.append(eval_step, float(snapshot.test_loss))
-            self.test_acc.append(eval_step, 100.0 * float(snapshot.test_accuracy))
+        news = self.data.add(snapshot)
+        if news.evaluation is not None:
+            eval_step, accuracy = news.evaluation
             self._tests_changed = True
-            self._set_titles(LOSS_TITLE, f"{ACCURACY_TITLE}: {100 * snapshot.test_accuracy:.1f}% "
-                                         f"at step {eval_step}")
-        lr = snapshot.hyperparameters.get("lr")
-        if lr is not None:
-            lr = float(lr)
-            if self._last_lr is not None and lr != self._last_lr:
-                self._add_lr_marker(step, lr)
-            self._last_lr = lr
+            self._set_titles(LOSS_TITLE,
+                             f"{ACCURACY_TITLE}: {100 * accuracy:.1f}% at step {eval_step}")
+        if news.lr_change is not None:
+            self._add_lr_marker(*news.lr_change)
         if not self._timer.isActive():
             wait = self._drawn_at + 1 / REDRAW_HZ - time.perf_counter()
             if wait <= 0:  # now, so it joins the repaint of the other panes this snapshot changed
