@@ -33,10 +33,10 @@ from cnnviz.app.panes.health_dock import HealthPane
 from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
-from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.panes.top_images import TopImagesPane
 from cnnviz.app.panes.weight_step import WeightStepPane
 from cnnviz.app.space_shortcut import SpaceForTraining
+from cnnviz.app.status_bar import TrainingStatus
 from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
 from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
@@ -83,8 +83,8 @@ class MainWindow(QMainWindow):
         self.spec: dict | None = None
         self.specs_by_version: dict[int, dict] = {}
         self.probe = None
-        self._evaluation_key = self._test_asked_after = None  # for the Test action's report
-        self._loop_message, self._loop_diverged = "", False  # the loop's last news shown
+        self.status = TrainingStatus(self.statusBar())
+        self.counters = self.status.counters
         self._spec_from_code = False  # the editor is being given a spec, not edited
         self._holding = False  # a save or an export waits for the session to pause
         self._build_panes()
@@ -163,9 +163,7 @@ class MainWindow(QMainWindow):
         self.input.saliency_changed.connect(self._saliency_changed)
         self.input.fresh_errors_wanted.connect(self.evaluate_now)
         self.evaluation.image_chosen.connect(self._choose_test_image)
-        # What is under the mouse in the network view, in the status bar as well.
-        self._hover_text = ""
-        self.network_view.hovered.connect(self._show_hover)
+        self.network_view.hovered.connect(self.status.show_hover)
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
@@ -219,13 +217,6 @@ class MainWindow(QMainWindow):
         for widget in (self.lr, self.momentum, self.batch):
             widget.valueChanged.connect(self._hyperparameters_changed)
         self.optimizer.activated.connect(self._optimizer_chosen)
-        # In the status bar, where no toolbar overflow can hide them. Rewritten with every
-        # snapshot: sized for the usual text (SteadyLabel), so the bar is not laid out again.
-        self.counters = SteadyLabel("  epoch 99   step 99999   9,999 images/s   "
-                                    "test accuracy 100.0%  ")
-        self.counters.setToolTip("Epoch (passes over the training set), step (batches), training "
-                                 "speed and accuracy on the test images")
-        self.statusBar().addPermanentWidget(self.counters)
 
     @staticmethod
     def _spin(box, low, high, value, tip, decimals=None):
@@ -440,9 +431,7 @@ class MainWindow(QMainWindow):
         self.evaluation.clear()  # of weights that are gone
         self.health.reset()
         self.timeline.reset()
-        if self._loop_message and self.statusBar().currentMessage() == self._loop_message:
-            self.statusBar().clearMessage()  # news of the old session (a divergence) is past
-        self._loop_message = ""
+        self.status.new_session()
         self.session = TrainingSession(network, self.dataset, config, self)
         self.session.snapshot.connect(self._on_snapshot)
         self.session.ended.connect(self._session_ended)
@@ -498,8 +487,7 @@ class MainWindow(QMainWindow):
     def evaluate_now(self) -> None:
         if self.session is not None:
             self.session.control.request_evaluation()
-            self.statusBar().showMessage("Testing on the whole test set…")
-            self._test_asked_after = self._evaluation_key
+            self.status.testing()
 
     def reset(self) -> None:
         if self.spec is not None and self.editor.is_valid():
@@ -571,15 +559,6 @@ class MainWindow(QMainWindow):
         if mode is None:
             self.network_view.saliency.clear()
 
-    def _show_hover(self, text: str) -> None:
-        """The value under the mouse; leaving takes it away, but not another message."""
-        bar = self.statusBar()
-        if text:
-            bar.showMessage(text)
-        elif bar.currentMessage() == self._hover_text:
-            bar.clearMessage()
-        self._hover_text = text
-
     def _clicked(self, request) -> None:
         if isinstance(request, WeightRef):
             self.watch_weight(request)
@@ -615,18 +594,6 @@ class MainWindow(QMainWindow):
             self.inspector_dock.show()
             self.inspector_dock.raise_()
 
-    def _report_requested_test(self, snap) -> None:
-        """Once the evaluation asked for by Test arrives, the status bar says its result."""
-        self._evaluation_key = (snap.evaluation_step, snap.evaluated_images, snap.test_loss)
-        asked_after = self._test_asked_after
-        if asked_after is None or self._evaluation_key == asked_after or snap.test_accuracy is None:
-            return
-        if snap.evaluated_images == len(self.dataset.test_y):
-            self._test_asked_after = None
-            self.statusBar().showMessage(
-                f"Test accuracy at step {snap.evaluation_step}: {snap.test_accuracy:.1%} of all "
-                f"{snap.evaluated_images:,} test images.", 10000)
-
     def _choose_test_image(self, index: int) -> None:
         self.input.show_test_image(index)
 
@@ -651,29 +618,13 @@ class MainWindow(QMainWindow):
         self.input.show_prediction(snap.probe_probabilities)
         self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)
         self.input.set_misclassified(snap.misclassified, snap.evaluation_step)
-        accuracy = "–" if snap.test_accuracy is None else f"{snap.test_accuracy:.1%}"
-        self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "
-                              f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")
-        self._report_requested_test(snap)
+        self.status.show_snapshot(snap, len(self.dataset.test_y))
         self.setWindowModified(snap.step > self._saved_step)
-        self._show_loop_message(snap)
         if snap.state in PAUSED_STATES and self.session is not None:
             # The control, not the snapshot, says whether training runs: a paused snapshot
             # sent just before Train was pressed arrives after it.
             self._show_running(snap.state in ("paused", "diverged")
                                and not self.session.control.paused)
-
-    def _show_loop_message(self, snap) -> None:
-        """The training loop's news in the status bar: a divergence stays until training goes
-        on; other news (an architecture change, a probe that does not fit) for 15 s."""
-        bar = self.statusBar()
-        if snap.message and snap.message != self._loop_message:
-            bar.showMessage(snap.message, 0 if snap.state == "diverged" else 15000)
-        elif snap.state == "running" and self._loop_message \
-                and bar.currentMessage() == self._loop_message and self._loop_diverged:
-            bar.clearMessage()
-        if snap.message:
-            self._loop_message, self._loop_diverged = snap.message, snap.state == "diverged"
 
     # ---- files ----------------------------------------------------------------------------
 
