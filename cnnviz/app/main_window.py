@@ -1,6 +1,7 @@
-"""The main window: toolbar, the network view in the centre, the other panes as docks, the File
-menu. It edits plain data (the spec, the hyperparameters) and steers the worker through its
-Control; it never calls the engine itself (docs/ARCHITECTURE.md, rules 4 and 6)."""
+"""The main window: the Training toolbar (toolbar.py), the network view in the centre, the
+other panes as docks, the File menu. It edits plain data (the spec, the hyperparameters) and
+steers the worker through its Control; it never calls the engine itself (docs/ARCHITECTURE.md,
+rules 4 and 6)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -10,20 +11,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDockWidget,
-    QDoubleSpinBox,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QSpinBox,
     QWidget,
 )
 
 from cnnviz.app import last_session
-from cnnviz.app.download_dialog import DatasetDownloads, show_datasets
+from cnnviz.app.download_dialog import DatasetDownloads
 from cnnviz.app.panes import curve_history
 from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes.curves import CurvesPane
@@ -35,29 +31,22 @@ from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.top_images import TopImagesPane
 from cnnviz.app.panes.weight_step import WeightStepPane
-from cnnviz.app.space_shortcut import SpaceForTraining
 from cnnviz.app.status_bar import TrainingStatus
+from cnnviz.app.toolbar import TrainingToolbar
 from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
 from cnnviz.app.worker import TrainingSession
-from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
+from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.data import catalog
 from cnnviz.data.augment import Augmentation
 from cnnviz.data.errors import DataError
 from cnnviz.engine.network import Network
 from cnnviz.engine.spec import validate
 from cnnviz.engine.weight_update import WeightRef
-from cnnviz.training import hyperparameters
 from cnnviz.training.loop import TrainConfig
 from cnnviz.training.rebuild import mismatch
 
 DEFAULT_DATASET, DEFAULT_ARCH = "shapes", "shapes-small"
 PAUSED_STATES = ("paused", "stopped", "finished", "diverged")
-USUAL_LR = {"sgd": 0.02, "adam": 0.001}
-MOMENTUM_TIPS = {
-    False: "The momentum; changes take effect at the next batch.",
-    True: "Adam keeps its own momentum (moving averages of the gradient and of its square, "
-          "betas 0.9 and 0.999), so this setting, SGD's, does not apply.",
-}
 
 
 def _count(value, default: int) -> int:
@@ -166,68 +155,22 @@ class MainWindow(QMainWindow):
         self.network_view.hovered.connect(self.status.show_hover)
 
     def _build_toolbar(self) -> None:
-        bar = self.addToolBar("Training")
-        bar.setObjectName("Training")
-        self.dataset_box = QComboBox()
-        show_datasets(self.dataset_box)  # item data: the name; text: "cifar10 (download 170 MB)"
-        self.dataset_box.setToolTip("The images the network learns from.")
+        bar = self.toolbar = TrainingToolbar(self)
+        self.addToolBar(bar)
+        # Its controls, under the names the tests, scripts and benchmarks use.
+        (self.dataset_box, self.arch_box, self.train_action, self.step_action, self.reset_action,
+         self.evaluate_action, self.lr, self.momentum, self.batch, self.optimizer, self.augment) = (
+            bar.dataset_box, bar.arch_box, bar.train_action, bar.step_action, bar.reset_action,
+            bar.evaluate_action, bar.lr, bar.momentum, bar.batch, bar.optimizer, bar.augment)
+        bar.dataset_chosen.connect(self._dataset_chosen)
+        bar.architecture_chosen.connect(self._architecture_chosen)
+        bar.train_action.triggered.connect(self.toggle_training)
+        bar.step_action.triggered.connect(self.step)
+        bar.reset_action.triggered.connect(self.reset)
+        bar.evaluate_action.triggered.connect(self.evaluate_now)
+        bar.hyperparameters_changed.connect(self._hyperparameters_changed)
+        bar.note.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.downloads = DatasetDownloads(self)
-        self.dataset_box.activated.connect(self._dataset_chosen)
-        self.arch_box = QComboBox()
-        self.arch_box.addItems(builtin_names())
-        self.arch_box.setToolTip("A built-in network to start from; edit it in the Architecture pane.")
-        self.arch_box.activated.connect(self._architecture_chosen)
-        for label, widget in (("Dataset ", self.dataset_box), (" Network ", self.arch_box)):
-            bar.addWidget(self._label_for(label, widget))
-            bar.addWidget(widget)
-        bar.addSeparator()
-        self.train_action = bar.addAction("Train", self.toggle_training)
-        self.train_action.setShortcut(QKeySequence(Qt.Key_Space))
-        self.train_action.setToolTip("Train or pause (Space)")
-        self.space_filter = SpaceForTraining(self)  # Space works in the spin boxes too
-        self.step_action = bar.addAction("Step", self.step)
-        self.step_action.setShortcut(QKeySequence("S"))
-        self.step_action.setToolTip("Train on one batch, then pause (S)")
-        self.reset_action = bar.addAction("Reset", self.reset)
-        self.reset_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.reset_action.setToolTip("Start again from new random weights (Ctrl+R)")
-        self.evaluate_action = bar.addAction("Test", self.evaluate_now)
-        self.evaluate_action.setShortcut(QKeySequence("T"))
-        self.evaluate_action.setToolTip("Measure the accuracy on the whole test set now (T); "
-                                        "it is also measured every 200 steps on 1000 test images, "
-                                        "and on all of them after each epoch")
-        bar.addSeparator()
-        # The limits are those Control and the command line check (training/hyperparameters.py);
-        # momentum's is open at 1: the box stops at the last value its two decimals show.
-        lr, momentum, batch = (hyperparameters.LIMITS[k] for k in ("lr", "momentum", "batch_size"))
-        self.lr = self._spin(QDoubleSpinBox(), lr.low, lr.high, 0.02, "learning rate", decimals=5)
-        self.momentum = self._spin(QDoubleSpinBox(), momentum.low, momentum.high - 0.01, 0.9,
-                                   "momentum", decimals=2)
-        self.batch = self._spin(QSpinBox(), batch.low, batch.high, 64, "batch size")
-        self.optimizer = QComboBox()
-        self.optimizer.addItems(["sgd", "adam"])
-        self.optimizer.setToolTip("SGD with momentum, or Adam")
-        self.augment = QCheckBox("augment")
-        self.augment.setToolTip("Random shifts, rotations, scaling, flips and noise on each batch "
-                                "(takes effect at Reset)")
-        for label, widget in ((" lr ", self.lr), (" momentum ", self.momentum),
-                              (" batch ", self.batch), (" ", self.optimizer), (" ", self.augment)):
-            bar.addWidget(self._label_for(label, widget))
-            bar.addWidget(widget)
-        for widget in (self.lr, self.momentum, self.batch):
-            widget.valueChanged.connect(self._hyperparameters_changed)
-        self.optimizer.activated.connect(self._optimizer_chosen)
-
-    @staticmethod
-    def _spin(box, low, high, value, tip, decimals=None):
-        box.setRange(low, high)
-        if decimals is not None:
-            box.setDecimals(decimals)
-            box.setSingleStep(value / 4 if value else 0.01)
-        box.setValue(value)
-        box.setToolTip(f"The {tip}; changes take effect at the next batch.")
-        box.setKeyboardTracking(False)
-        return box
 
     def _build_menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -269,13 +212,6 @@ class MainWindow(QMainWindow):
         if not self.editor.redo():
             self.statusBar().showMessage("No architecture edit to redo.", 5000)
 
-    @staticmethod
-    def _label_for(text: str, widget: QWidget) -> QLabel:
-        """The word in front of a toolbar control, with the control's tooltip."""
-        label = QLabel(text)
-        label.setToolTip(widget.toolTip())
-        return label
-
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = menu.addAction(text, slot)
         if shortcut:
@@ -287,16 +223,7 @@ class MainWindow(QMainWindow):
     def _start_as_last_time(self) -> None:
         """The dataset, network and settings of the last session, or the defaults."""
         last = last_session.load(self.settings)
-        for box, value in ((self.lr, last.lr), (self.momentum, last.momentum),
-                           (self.batch, last.batch_size)):
-            if value is not None:
-                box.blockSignals(True)  # no session to tell yet
-                box.setValue(value)
-                box.blockSignals(False)
-        if last.optimizer is not None:
-            self.optimizer.setCurrentText(last.optimizer)
-            self._show_momentum()
-        self.augment.setChecked(last.augment)
+        self.toolbar.restore(last)
         name = DEFAULT_DATASET  # unless the last one is still on this machine
         if last.dataset in catalog.CATALOG and catalog.info(last.dataset).locate() is not None:
             name = last.dataset
@@ -318,20 +245,19 @@ class MainWindow(QMainWindow):
     def _remember_session(self) -> None:
         last_session.save(self.settings, last_session.LastSession(
             self.dataset_name, self.editor.spec() if self.editor.is_valid() else None,
-            self.lr.value(), self.momentum.value(), self.batch.value(),
-            self.optimizer.currentText(), self.augment.isChecked()))
+            **self.toolbar.hyperparameters(), augment=self.toolbar.augmenting()))
 
-    def _dataset_chosen(self, index: int) -> None:
+    def _dataset_chosen(self, name: str) -> None:
         if self.may_discard("switching the dataset"):
-            self.load_dataset(self.dataset_box.itemData(index), download=True)
+            self.load_dataset(name, download=True)
         else:
-            show_datasets(self.dataset_box, self.dataset_name)
+            self.toolbar.show_dataset(self.dataset_name)
 
-    def _architecture_chosen(self, _index: int) -> None:
+    def _architecture_chosen(self, name: str) -> None:
         if self.may_discard("switching the network"):
-            self.set_architecture(load_architecture(self.arch_box.currentText()))
-        elif self.spec is not None and self.spec.get("name") in builtin_names():
-            self.arch_box.setCurrentText(self.spec["name"])
+            self.set_architecture(load_architecture(name))
+        elif self.spec is not None:
+            self.toolbar.show_architecture(self.spec.get("name"))
 
     def may_discard(self, doing: str) -> bool:
         """Whether the trained network may go: yes if nothing trained is unsaved; otherwise the
@@ -358,15 +284,15 @@ class MainWindow(QMainWindow):
         on this machine is offered for download first; the previous one stays if it is not got."""
         try:
             if download and not self.downloads.ensure(name):
-                show_datasets(self.dataset_box, self.dataset_name)
+                self.toolbar.show_dataset(self.dataset_name)
                 return False
             data = catalog.load(name)
         except DataError as exc:
             self.show_error("Dataset not available", str(exc))
-            show_datasets(self.dataset_box, self.dataset_name)
+            self.toolbar.show_dataset(self.dataset_name)
             return False
         self.dataset, self.dataset_name = data, name
-        show_datasets(self.dataset_box, name)
+        self.toolbar.show_dataset(name)
         info = catalog.info(name)
         self.input.configure(data.input_shape[0], tuple(data.input_shape[1:]), info.digit_like,
                              list(data.classes))
@@ -387,8 +313,7 @@ class MainWindow(QMainWindow):
             self.show_error("Architecture does not fit", self.editor.error())
             return False
         self.spec = spec
-        if spec.get("name") in builtin_names():
-            self.arch_box.setCurrentText(spec["name"])
+        self.toolbar.show_architecture(spec.get("name"))
         self.start_session(Network(spec, seed=0))
         return True
 
@@ -408,11 +333,12 @@ class MainWindow(QMainWindow):
         self.stop_session()
         record = record or {}
         augmentation = None
-        if self.augment.isChecked():
+        if self.toolbar.augmenting():
             digit_like = catalog.info(self.dataset_name).digit_like
             augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
-        config = TrainConfig(epochs=None, batch_size=self.batch.value(), lr=self.lr.value(),
-                             momentum=self.momentum.value(), optimizer=self.optimizer.currentText(),
+        hyper = self.toolbar.hyperparameters()
+        config = TrainConfig(epochs=None, batch_size=hyper["batch_size"], lr=hyper["lr"],
+                             momentum=hyper["momentum"], optimizer=hyper["optimizer"],
                              augmentation=augmentation, start_step=_count(record.get("steps"), 0),
                              start_epoch=_count(record.get("epochs"), 1))
         self.spec = network.spec
@@ -443,7 +369,7 @@ class MainWindow(QMainWindow):
         self._send_gradients()
         self.session.control.set_saliency(*self.input.saliency_choice())
         self.session.start()
-        self._show_running(False)
+        self.toolbar.show_running(False)
         self.model_name = model_name
         self._network_title = f"{network.spec.get('name') or 'network'} on {self.dataset.name}"
         self._show_title()
@@ -465,7 +391,7 @@ class MainWindow(QMainWindow):
     def _session_ended(self, error: str) -> None:
         if error:
             self.show_error("Training stopped", error)
-        self._show_running(False)
+        self.toolbar.show_running(False)
 
     # ---- training controls ----------------------------------------------------------------
 
@@ -474,15 +400,15 @@ class MainWindow(QMainWindow):
             return
         if self.session.control.paused:
             self.session.control.resume()
-            self._show_running(True)
+            self.toolbar.show_running(True)
         else:
             self.session.control.pause()
-            self._show_running(False)
+            self.toolbar.show_running(False)
 
     def step(self) -> None:
         if self.session is not None and self.editor.is_valid():
             self.session.control.step(1)
-            self._show_running(False)
+            self.toolbar.show_running(False)
 
     def evaluate_now(self) -> None:
         if self.session is not None:
@@ -493,35 +419,9 @@ class MainWindow(QMainWindow):
         if self.spec is not None and self.editor.is_valid():
             self.start_session(Network(self.editor.spec(), seed=0))
 
-    def _show_running(self, running: bool) -> None:
-        self.train_action.setText("Pause" if running else "Train")
-
-    def _optimizer_chosen(self, *_) -> None:
-        """A new optimizer brings its usual learning rate (each has its own scale: Adam's
-        steps are about lr in size whatever the gradient); momentum is SGD's alone."""
-        name = self.optimizer.currentText()
-        adam = name == "adam"
-        self._show_momentum()
-        usual = USUAL_LR[name]
-        if self.lr.value() != usual:
-            self.lr.blockSignals(True)  # one change for the worker, below
-            self.lr.setValue(usual)
-            self.lr.blockSignals(False)
-            self.statusBar().showMessage(f"{'Adam' if adam else 'SGD'}: learning rate set to "
-                                         f"{usual:g}, its usual starting value.", 10000)
-        self._hyperparameters_changed()
-
-    def _show_momentum(self) -> None:
-        """Momentum is SGD's setting: greyed out, with a tooltip that says why, for Adam."""
-        adam = self.optimizer.currentText() == "adam"
-        self.momentum.setEnabled(not adam)
-        self.momentum.setToolTip(MOMENTUM_TIPS[adam])
-
     def _hyperparameters_changed(self, *_) -> None:
         if self.session is not None:
-            self.session.control.set_hyperparameters(
-                lr=self.lr.value(), momentum=self.momentum.value(), batch_size=self.batch.value(),
-                optimizer=self.optimizer.currentText())
+            self.session.control.set_hyperparameters(**self.toolbar.hyperparameters())
 
     def _show_spec(self, spec: dict) -> None:
         """Put a spec in the editor from code (a preset, another dataset, a model file): a new
@@ -533,8 +433,7 @@ class MainWindow(QMainWindow):
             self._spec_from_code = False
 
     def _spec_edited(self, spec: dict, valid: bool) -> None:
-        for action in (self.train_action, self.step_action, self.reset_action):
-            action.setEnabled(valid)
+        self.toolbar.allow_training(valid)
         if self._spec_from_code:
             return
         if valid and self.session is not None and spec != self.spec:
@@ -623,7 +522,7 @@ class MainWindow(QMainWindow):
         if snap.state in PAUSED_STATES and self.session is not None:
             # The control, not the snapshot, says whether training runs: a paused snapshot
             # sent just before Train was pressed arrives after it.
-            self._show_running(snap.state in ("paused", "diverged")
+            self.toolbar.show_running(snap.state in ("paused", "diverged")
                                and not self.session.control.paused)
 
     # ---- files ----------------------------------------------------------------------------
@@ -634,7 +533,7 @@ class MainWindow(QMainWindow):
         if not session.running:
             return True
         session.control.pause()
-        self._show_running(False)
+        self.toolbar.show_running(False)
         loop = QEventLoop()
         timer = QTimer(singleShot=True, interval=timeout_ms)
         timer.timeout.connect(loop.quit)
@@ -671,7 +570,7 @@ class MainWindow(QMainWindow):
             self._holding = False
             if was_running and paused and session is self.session:
                 session.control.resume()
-                self._show_running(True)
+                self.toolbar.show_running(True)
 
     def save_model(self, path: str) -> bool:
         from cnnviz.training.modelfile import save_model

@@ -28,14 +28,14 @@ def test_switching_the_network_asks_before_discarding_training(qtbot, window, tr
     window.train_action.trigger()
     session = window.session
     window.arch_box.setCurrentText("tinyvgg")
-    window._architecture_chosen(0)  # as the box's activated signal does
+    window.arch_box.activated.emit(0)  # as a choice in the box does
     assert len(asked) == 1 and "trained for" in asked[0] and "switching the network" in asked[0]
     assert window.session is session and window.arch_box.currentText() == "shapes-small"
     window.arch_box.setCurrentText("tinyvgg")
-    window._architecture_chosen(0)
+    window.arch_box.activated.emit(0)
     assert window.session is not session and window.spec["name"] == "tinyvgg"
     # A fresh network has nothing to lose: no question.
-    window._architecture_chosen(0)
+    window.arch_box.activated.emit(0)
     assert len(asked) == 2
 
 
@@ -100,13 +100,13 @@ def test_space_trains_and_pauses_while_a_spin_box_has_the_focus(qtbot, window):
 
 def test_choosing_adam_suggests_its_rate_and_greys_momentum(qtbot, window):
     window.optimizer.setCurrentText("adam")
-    window._optimizer_chosen()
+    window.optimizer.activated.emit(1)  # as a choice in the box does
     assert window.lr.value() == 0.001 and not window.momentum.isEnabled()
     assert "Adam keeps its own momentum" in window.momentum.toolTip()
     assert "learning rate set to 0.001" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: window.session.latest.hyperparameters["lr"] == 0.001, timeout=10000)
     window.optimizer.setCurrentText("sgd")
-    window._optimizer_chosen()
+    window.optimizer.activated.emit(0)
     assert window.lr.value() == 0.02 and window.momentum.isEnabled()
 
 
