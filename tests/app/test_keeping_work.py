@@ -51,7 +51,7 @@ def test_save_says_so_keeps_training_and_counts_as_saved(qtbot, window, train_un
     assert window.export("onnx", str(tmp_path / "mine.onnx"))
     assert window.statusBar().currentMessage().startswith("Exported mine.onnx")
     assert not window.session.control.paused
-    qtbot.waitUntil(lambda: window.session.latest.step > window._saved_step, timeout=10000)
+    qtbot.waitUntil(lambda: window.session.latest.step > window.controller.saved_step, timeout=10000)
     window.train_action.trigger()  # pause: the steps since the save are unsaved
     qtbot.waitUntil(lambda: window.session.latest.state == "paused", timeout=10000)
     assert not window.may_discard("switching the dataset") and len(asked) == 1
@@ -242,7 +242,7 @@ def test_reset_while_a_save_waits_for_the_pause_leaves_the_session_alone(
     window.statusBar().messageChanged.connect(during.append)
 
     def reset_now():
-        during.append(("holding", window._holding))
+        during.append(("holding", window.controller.holding))
         window.reset_action.trigger()
     QTimer.singleShot(0, reset_now)  # fires inside that wait
     path = tmp_path / "m.cnnviz"
