@@ -1,17 +1,18 @@
-"""The main window, put together: the network view in the centre, the panes in docks, the
-Training toolbar (toolbar.py), the menus (window_menus.py, with the File menu's actions in
-file_actions.py), the status bar (status_bar.py), and what comes back from the last run. It
-connects Qt's signals to the session controller (session_controller.py, no Qt), which decides
-what the worker's Control is told and which pane gets what from each snapshot; the window makes
-and ends the worker's sessions and keeps the title. It edits plain data (the spec, the
-hyperparameters) and never calls the engine itself (docs/ARCHITECTURE.md, rules 4 and 6)."""
+"""The main window, put together: the network view in the centre, the panes in docks
+(window_docks.py), the Training toolbar (toolbar.py), the menus (window_menus.py, with the File
+menu's actions in file_actions.py), the status bar (status_bar.py), and what comes back from
+the last run (window_memory.py). It connects Qt's signals to the session controller
+(session_controller.py, no Qt), which decides what the worker's Control is told and which pane
+gets what from each snapshot; the window makes and ends the worker's sessions and keeps the
+title. It edits plain data (the spec, the hyperparameters) and never calls the engine itself
+(docs/ARCHITECTURE.md, rules 4 and 6)."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from cnnviz.app import last_session
+from cnnviz.app import window_memory
 from cnnviz.app.download_dialog import DatasetDownloads
 from cnnviz.app.pane_feed import Panes
 from cnnviz.app.panes.arch_editor import ArchitectureEditor
@@ -24,10 +25,11 @@ from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.top_images import TopImagesPane
 from cnnviz.app.panes.weight_step import WeightStepPane
-from cnnviz.app.session_controller import DEFAULT_ARCH, DEFAULT_DATASET, SessionController
+from cnnviz.app.session_controller import SessionController
 from cnnviz.app.status_bar import TrainingStatus
 from cnnviz.app.toolbar import TrainingToolbar
-from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
+from cnnviz.app.window_docks import dock_panes
+from cnnviz.app.window_layout import arrange
 from cnnviz.app.window_menus import build_menus
 from cnnviz.app.worker import TrainingSession
 from cnnviz.architectures import load_architecture
@@ -62,22 +64,10 @@ class MainWindow(QMainWindow):
         # (what would be lost) -> "save", "discard" or "cancel"; tests replace it.
         self.ask_unsaved = ask_unsaved or self.files.ask_unsaved
         self.downloads = DatasetDownloads(self)
-        if not self.restoreGeometry(self.settings.value("window/geometry", b"")):
-            fit_to_screen(self)
-        # A saved arrangement comes back as it was; otherwise the default is worked out for
-        # this size once the window is shown (dock sizes before that do not hold).
-        self._arranged = self.restoreState(self.settings.value("window/state", b""))
-        self._start_as_last_time()
+        self._arranged = window_memory.restore_layout(self)
+        window_memory.start_as_last_time(self)
 
     # ---- construction ---------------------------------------------------------------------
-
-    def _dock(self, title: str, widget: QWidget, area, tip: str) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title)
-        dock.setWidget(PaneScroll(widget))
-        dock.setToolTip(tip)
-        self.addDockWidget(area, dock)
-        return dock
 
     def _build_panes(self) -> None:
         self.network_view = NetworkView()
@@ -92,38 +82,10 @@ class MainWindow(QMainWindow):
                       self.weight_step, self.curves, self.health, self.timeline, self.evaluation,
                       self.top_images, self.input)
         self.controller = SessionController(self, panes)
-        self._dock("Architecture", self.editor, Qt.LeftDockWidgetArea,
-                   "The network's layers: edit them, and see each layer's output shape and size.")
-        self._dock("Input", self.input, Qt.RightDockWidgetArea,
-                   "The probe: the image every pane shows the network working on.")
-        curves = self._dock("Curves", self.curves, Qt.BottomDockWidgetArea,
-                            "How the loss falls and the accuracy rises as the network learns.")
-        self.curves_dock = curves
-        evaluation = self._dock("Evaluation", self.evaluation, Qt.BottomDockWidgetArea,
-                                "Which test images the network gets right and wrong, by class.")
-        # The inspector shares the curves' place; a click on a cell brings it forward.
-        self.inspector_dock = self._dock(
-            "Inspector", self.inspector, Qt.BottomDockWidgetArea,
-            "The arithmetic behind the cell you clicked in the network view, live.")
-        self.health_dock = self._dock(
-            "Training health", self.health, Qt.BottomDockWidgetArea,
-            "Per layer: how big the updates are against the weights, the gradients, dead units.")
-        self.weight_dock = self._dock(
-            "Weight update", self.weight_step, Qt.BottomDockWidgetArea,
-            "One weight's last update by the optimizer, new weight = weight − learning rate × "
-            "gradient, with the real numbers, and where its gradient comes from.")
-        self.timeline_dock = self._dock(
-            "Filter timeline", self.timeline, Qt.BottomDockWidgetArea,
-            "A conv layer's filters at moments of training, from random noise to now.")
-        self.top_images_dock = self._dock(
-            "Top images", self.top_images, Qt.BottomDockWidgetArea,
-            "For each filter and unit, the test images that excite it most; dead filters marked.")
-        self.docks = Docks(self.findChild(QDockWidget, "Architecture"),
-                           self.findChild(QDockWidget, "Input"), curves, evaluation,
-                           (self.inspector_dock, self.weight_dock, self.health_dock,
-                            self.timeline_dock, self.top_images_dock))
-        for dock in self.docks.tabs:  # at once: side by side, their minimum widths would add up
-            self.tabifyDockWidget(curves, dock)
+        self.docks = dock_panes(self, panes)
+        self.curves_dock = self.docks.curves
+        self.inspector_dock, self.weight_dock, self.health_dock, self.timeline_dock, \
+            self.top_images_dock = self.docks.tabs
 
     def _build_toolbar(self) -> None:
         bar = self.toolbar = TrainingToolbar(self)
@@ -158,33 +120,6 @@ class MainWindow(QMainWindow):
         self.input.fresh_errors_wanted.connect(self.evaluate_now)
 
     # ---- dataset, architecture, session ---------------------------------------------------
-
-    def _start_as_last_time(self) -> None:
-        """The dataset, network and settings of the last session, or the defaults."""
-        last = last_session.load(self.settings)
-        self.toolbar.restore(last)
-        name = DEFAULT_DATASET  # unless the last one is still on this machine
-        if last.dataset in catalog.CATALOG and catalog.info(last.dataset).locate() is not None:
-            name = last.dataset
-        self.controller.spec = last.spec
-        if not (last.spec and self._load_quietly(name)):
-            self.controller.spec = None
-            self.load_dataset(DEFAULT_DATASET, DEFAULT_ARCH)
-
-    def _load_quietly(self, name: str) -> bool:
-        """Load the last dataset; if it or the last network no longer work, say nothing here
-        (the defaults follow)."""
-        said = []
-        shown, self.show_error = self.show_error, lambda title, text: said.append(text)
-        try:
-            return self.load_dataset(name) and not said
-        finally:
-            self.show_error = shown
-
-    def _remember_session(self) -> None:
-        last_session.save(self.settings, last_session.LastSession(
-            self.dataset_name, self.editor.spec() if self.editor.is_valid() else None,
-            **self.toolbar.hyperparameters(), augment=self.toolbar.augmenting()))
 
     def _dataset_chosen(self, name: str) -> None:
         if self.may_discard("switching the dataset"):
@@ -327,7 +262,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.stop_session()
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self._remember_session()
+        window_memory.remember(self)
         super().closeEvent(event)
