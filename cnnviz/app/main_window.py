@@ -1,30 +1,20 @@
-"""The main window: toolbar, the network view in the centre, the other panes as docks, the File
-menu. It edits plain data (the spec, the hyperparameters) and steers the worker through its
-Control; it never calls the engine itself (docs/ARCHITECTURE.md, rules 4 and 6)."""
+"""The main window, put together: the network view in the centre, the panes in docks
+(window_docks.py), the Training toolbar (toolbar.py), the menus (window_menus.py, with the File
+menu's actions in file_actions.py), the status bar (status_bar.py), and what comes back from
+the last run (window_memory.py). It connects Qt's signals to the session controller
+(session_controller.py, no Qt), which decides what the worker's Control is told and which pane
+gets what from each snapshot; the window makes and ends the worker's sessions and keeps the
+title. It edits plain data (the spec, the hyperparameters) and never calls the engine itself
+(docs/ARCHITECTURE.md, rules 4 and 6)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from pathlib import Path
-
 import pyqtgraph as pg
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDockWidget,
-    QDoubleSpinBox,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSpinBox,
-    QWidget,
-)
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from cnnviz.app import last_session
-from cnnviz.app.download_dialog import DatasetDownloads, show_datasets
-from cnnviz.app.panes import curve_history
+from cnnviz.app import window_memory
+from cnnviz.app.download_dialog import DatasetDownloads
+from cnnviz.app.pane_feed import Panes
 from cnnviz.app.panes.arch_editor import ArchitectureEditor
 from cnnviz.app.panes.curves import CurvesPane
 from cnnviz.app.panes.evaluation import EvaluationPane
@@ -33,79 +23,51 @@ from cnnviz.app.panes.health_dock import HealthPane
 from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.inspector import Inspector
 from cnnviz.app.panes.network_view import NetworkView
-from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.panes.top_images import TopImagesPane
 from cnnviz.app.panes.weight_step import WeightStepPane
-from cnnviz.app.space_shortcut import SpaceForTraining
-from cnnviz.app.window_layout import Docks, PaneScroll, arrange, fit_to_screen
+from cnnviz.app.session_controller import SessionController
+from cnnviz.app.status_bar import TrainingStatus
+from cnnviz.app.toolbar import TrainingToolbar
+from cnnviz.app.window_docks import dock_panes
+from cnnviz.app.window_layout import arrange
+from cnnviz.app.window_menus import build_menus
 from cnnviz.app.worker import TrainingSession
-from cnnviz.architectures import builtin_names, fit_to_dataset, load_architecture
+from cnnviz.architectures import load_architecture
 from cnnviz.data import catalog
-from cnnviz.data.augment import Augmentation
 from cnnviz.data.errors import DataError
 from cnnviz.engine.network import Network
-from cnnviz.engine.spec import validate
 from cnnviz.engine.weight_update import WeightRef
-from cnnviz.training import hyperparameters
-from cnnviz.training.loop import TrainConfig
-from cnnviz.training.rebuild import mismatch
-
-DEFAULT_DATASET, DEFAULT_ARCH = "shapes", "shapes-small"
-PAUSED_STATES = ("paused", "stopped", "finished", "diverged")
-USUAL_LR = {"sgd": 0.02, "adam": 0.001}
-MOMENTUM_TIPS = {
-    False: "The momentum; changes take effect at the next batch.",
-    True: "Adam keeps its own momentum (moving averages of the gradient and of its square, "
-          "betas 0.9 and 0.999), so this setting, SGD's, does not apply.",
-}
-
-
-def _count(value, default: int) -> int:
-    """A step or epoch count from a model file's record (which may come from anywhere)."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
-        return value
-    return default
 
 
 class MainWindow(QMainWindow):
+    # The session controller's state, under the names the tests, scripts and benchmarks use.
+    session = property(lambda self: self.controller.session)
+    dataset = property(lambda self: self.controller.dataset)
+    dataset_name = property(lambda self: self.controller.dataset_name)
+    spec = property(lambda self: self.controller.spec)
+    probe = property(lambda self: self.controller.probe)
+
     def __init__(self, settings: QSettings | None = None, show_error=None, ask_unsaved=None):
         super().__init__()
         pg.setConfigOptions(imageAxisOrder="row-major")
         self.settings = settings or QSettings("cnnviz", "cnnviz")
         self.show_error = show_error or (lambda title, text: QMessageBox.warning(self, title, text))
-        # (what would be lost) -> "save", "discard" or "cancel"; tests replace it.
-        self.ask_unsaved = ask_unsaved or self._ask_unsaved
-        self._saved_step = 0  # the step of the weights last saved (or opened, or started from)
         self.setWindowTitle("cnnviz")
-        self.session: TrainingSession | None = None
-        self.dataset = None
-        self.dataset_name = DEFAULT_DATASET
-        self.spec: dict | None = None
-        self.specs_by_version: dict[int, dict] = {}
-        self.probe = None
-        self._evaluation_key = self._test_asked_after = None  # for the Test action's report
-        self._loop_message, self._loop_diverged = "", False  # the loop's last news shown
-        self._spec_from_code = False  # the editor is being given a spec, not edited
-        self._holding = False  # a save or an export waits for the session to pause
-        self._build_panes()
+        self.model_name, self._network_title = None, ""
+        self.status = TrainingStatus(self.statusBar())
+        self.counters = self.status.counters
         self._build_toolbar()
-        self._build_menus()
-        if not self.restoreGeometry(self.settings.value("window/geometry", b"")):
-            fit_to_screen(self)
-        # A saved arrangement comes back as it was; otherwise the default is worked out for
-        # this size once the window is shown (dock sizes before that do not hold).
-        self._arranged = self.restoreState(self.settings.value("window/state", b""))
-        self._start_as_last_time()
+        self._build_panes()
+        self._connect()
+        self.files = build_menus(self)
+        self.recent_menu = self.files.recent_menu
+        # (what would be lost) -> "save", "discard" or "cancel"; tests replace it.
+        self.ask_unsaved = ask_unsaved or self.files.ask_unsaved
+        self.downloads = DatasetDownloads(self)
+        self._arranged = window_memory.restore_layout(self)
+        window_memory.start_as_last_time(self)
 
     # ---- construction ---------------------------------------------------------------------
-
-    def _dock(self, title: str, widget: QWidget, area, tip: str) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title)
-        dock.setWidget(PaneScroll(widget))
-        dock.setToolTip(tip)
-        self.addDockWidget(area, dock)
-        return dock
 
     def _build_panes(self) -> None:
         self.network_view = NetworkView()
@@ -113,472 +75,145 @@ class MainWindow(QMainWindow):
         # Every dialog goes through the window's show_error (tests replace it).
         self.editor = ArchitectureEditor(message=lambda title, text: self.show_error(title, text))
         self.input = InputPane(show_error=lambda _parent, title, text: self.show_error(title, text))
-        self.curves = CurvesPane()
-        self.evaluation = EvaluationPane()
-        self._dock("Architecture", self.editor, Qt.LeftDockWidgetArea,
-                   "The network's layers: edit them, and see each layer's output shape and size.")
-        self._dock("Input", self.input, Qt.RightDockWidgetArea,
-                   "The probe: the image every pane shows the network working on.")
-        curves = self._dock("Curves", self.curves, Qt.BottomDockWidgetArea,
-                            "How the loss falls and the accuracy rises as the network learns.")
-        self.curves_dock = curves
-        evaluation = self._dock("Evaluation", self.evaluation, Qt.BottomDockWidgetArea,
-                                "Which test images the network gets right and wrong, by class.")
-        # The inspector shares the curves' place; a click on a cell brings it forward.
-        self.inspector = Inspector()
-        self.inspector_dock = self._dock(
-            "Inspector", self.inspector, Qt.BottomDockWidgetArea,
-            "The arithmetic behind the cell you clicked in the network view, live.")
-        self.health = HealthPane()
-        self.health_dock = self._dock(
-            "Training health", self.health, Qt.BottomDockWidgetArea,
-            "Per layer: how big the updates are against the weights, the gradients, dead units.")
-        self.health.warned.connect(lambda text: self.statusBar().showMessage(text, 15000))
-        self.weight_step = WeightStepPane()
-        self.weight_dock = self._dock(
-            "Weight update", self.weight_step, Qt.BottomDockWidgetArea,
-            "One weight's last update by the optimizer, new weight = weight − learning rate × "
-            "gradient, with the real numbers, and where its gradient comes from.")
-        self.weight_step.step_requested.connect(self.step)
-        self.timeline = FilterTimelinePane()
-        self.timeline_dock = self._dock(
-            "Filter timeline", self.timeline, Qt.BottomDockWidgetArea,
-            "A conv layer's filters at moments of training, from random noise to now.")
-        self.top_images = TopImagesPane()
-        self.top_images_dock = self._dock(
-            "Top images", self.top_images, Qt.BottomDockWidgetArea,
-            "For each filter and unit, the test images that excite it most; dead filters marked.")
-        self.top_images.image_chosen.connect(self._choose_test_image)
-        self.docks = Docks(self.findChild(QDockWidget, "Architecture"),
-                           self.findChild(QDockWidget, "Input"), curves, evaluation,
-                           (self.inspector_dock, self.weight_dock, self.health_dock,
-                            self.timeline_dock, self.top_images_dock))
-        for dock in self.docks.tabs:  # at once: side by side, their minimum widths would add up
-            self.tabifyDockWidget(curves, dock)
-        self.network_view.cell_clicked.connect(self._clicked)
-        self.network_view.gradients_toggled.connect(self._send_gradients)
-        self.inspector.weight_chosen.connect(self.watch_weight)
-        self.editor.spec_changed.connect(self._spec_edited)
-        self.input.probe_changed.connect(self._probe_changed)
-        self.input.saliency_changed.connect(self._saliency_changed)
-        self.input.fresh_errors_wanted.connect(self.evaluate_now)
-        self.evaluation.image_chosen.connect(self._choose_test_image)
-        # What is under the mouse in the network view, in the status bar as well.
-        self._hover_text = ""
-        self.network_view.hovered.connect(self._show_hover)
+        self.curves, self.evaluation = CurvesPane(), EvaluationPane()
+        self.inspector, self.health, self.weight_step, self.timeline, self.top_images = (
+            Inspector(), HealthPane(), WeightStepPane(), FilterTimelinePane(), TopImagesPane())
+        panes = Panes(self.toolbar, self.editor, self.network_view, self.inspector,
+                      self.weight_step, self.curves, self.health, self.timeline, self.evaluation,
+                      self.top_images, self.input)
+        self.controller = SessionController(self, panes)
+        self.docks = dock_panes(self, panes)
+        self.curves_dock = self.docks.curves
+        self.inspector_dock, self.weight_dock, self.health_dock, self.timeline_dock, \
+            self.top_images_dock = self.docks.tabs
 
     def _build_toolbar(self) -> None:
-        bar = self.addToolBar("Training")
-        bar.setObjectName("Training")
-        self.dataset_box = QComboBox()
-        show_datasets(self.dataset_box)  # item data: the name; text: "cifar10 (download 170 MB)"
-        self.dataset_box.setToolTip("The images the network learns from.")
-        self.downloads = DatasetDownloads(self)
-        self.dataset_box.activated.connect(self._dataset_chosen)
-        self.arch_box = QComboBox()
-        self.arch_box.addItems(builtin_names())
-        self.arch_box.setToolTip("A built-in network to start from; edit it in the Architecture pane.")
-        self.arch_box.activated.connect(self._architecture_chosen)
-        for label, widget in (("Dataset ", self.dataset_box), (" Network ", self.arch_box)):
-            bar.addWidget(self._label_for(label, widget))
-            bar.addWidget(widget)
-        bar.addSeparator()
-        self.train_action = bar.addAction("Train", self.toggle_training)
-        self.train_action.setShortcut(QKeySequence(Qt.Key_Space))
-        self.train_action.setToolTip("Train or pause (Space)")
-        self.space_filter = SpaceForTraining(self)  # Space works in the spin boxes too
-        self.step_action = bar.addAction("Step", self.step)
-        self.step_action.setShortcut(QKeySequence("S"))
-        self.step_action.setToolTip("Train on one batch, then pause (S)")
-        self.reset_action = bar.addAction("Reset", self.reset)
-        self.reset_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.reset_action.setToolTip("Start again from new random weights (Ctrl+R)")
-        self.evaluate_action = bar.addAction("Test", self.evaluate_now)
-        self.evaluate_action.setShortcut(QKeySequence("T"))
-        self.evaluate_action.setToolTip("Measure the accuracy on the whole test set now (T); "
-                                        "it is also measured every 200 steps on 1000 test images, "
-                                        "and on all of them after each epoch")
-        bar.addSeparator()
-        # The limits are those Control and the command line check (training/hyperparameters.py);
-        # momentum's is open at 1: the box stops at the last value its two decimals show.
-        lr, momentum, batch = (hyperparameters.LIMITS[k] for k in ("lr", "momentum", "batch_size"))
-        self.lr = self._spin(QDoubleSpinBox(), lr.low, lr.high, 0.02, "learning rate", decimals=5)
-        self.momentum = self._spin(QDoubleSpinBox(), momentum.low, momentum.high - 0.01, 0.9,
-                                   "momentum", decimals=2)
-        self.batch = self._spin(QSpinBox(), batch.low, batch.high, 64, "batch size")
-        self.optimizer = QComboBox()
-        self.optimizer.addItems(["sgd", "adam"])
-        self.optimizer.setToolTip("SGD with momentum, or Adam")
-        self.augment = QCheckBox("augment")
-        self.augment.setToolTip("Random shifts, rotations, scaling, flips and noise on each batch "
-                                "(takes effect at Reset)")
-        for label, widget in ((" lr ", self.lr), (" momentum ", self.momentum),
-                              (" batch ", self.batch), (" ", self.optimizer), (" ", self.augment)):
-            bar.addWidget(self._label_for(label, widget))
-            bar.addWidget(widget)
-        for widget in (self.lr, self.momentum, self.batch):
-            widget.valueChanged.connect(self._hyperparameters_changed)
-        self.optimizer.activated.connect(self._optimizer_chosen)
-        # In the status bar, where no toolbar overflow can hide them. Rewritten with every
-        # snapshot: sized for the usual text (SteadyLabel), so the bar is not laid out again.
-        self.counters = SteadyLabel("  epoch 99   step 99999   9,999 images/s   "
-                                    "test accuracy 100.0%  ")
-        self.counters.setToolTip("Epoch (passes over the training set), step (batches), training "
-                                 "speed and accuracy on the test images")
-        self.statusBar().addPermanentWidget(self.counters)
+        bar = self.toolbar = TrainingToolbar(self)
+        self.addToolBar(bar)
+        # Its controls, under the names the tests, scripts and benchmarks use.
+        (self.dataset_box, self.arch_box, self.train_action, self.step_action, self.reset_action,
+         self.evaluate_action, self.lr, self.momentum, self.batch, self.optimizer, self.augment) = (
+            bar.dataset_box, bar.arch_box, bar.train_action, bar.step_action, bar.reset_action,
+            bar.evaluate_action, bar.lr, bar.momentum, bar.batch, bar.optimizer, bar.augment)
 
-    @staticmethod
-    def _spin(box, low, high, value, tip, decimals=None):
-        box.setRange(low, high)
-        if decimals is not None:
-            box.setDecimals(decimals)
-            box.setSingleStep(value / 4 if value else 0.01)
-        box.setValue(value)
-        box.setToolTip(f"The {tip}; changes take effect at the next batch.")
-        box.setKeyboardTracking(False)
-        return box
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        self._action(menu, "Open model…", self.open_model_dialog, "Ctrl+O")
-        self._action(menu, "Save model…", self.save_model_dialog, "Ctrl+S")
-        export = menu.addMenu("Export weights")
-        for fmt, suffix in (("onnx", "ONNX (*.onnx)"), ("safetensors", "safetensors (*.safetensors)"),
-                            ("npz", "NumPy (*.npz)")):
-            self._action(export, suffix.split(" (")[0] + "…",
-                         lambda f=fmt, s=suffix: self.export_dialog(f, s))
-        menu.addSeparator()
-        self._action(menu, "Open architecture…", self.open_architecture_dialog)
-        self._action(menu, "Save architecture…", self.save_architecture_dialog)
-        self.recent_menu = menu.addMenu("Recent models")
-        self._refresh_recent()
-        menu.addSeparator()
-        self._action(menu, "Quit", self.close, "Ctrl+Q")
-        edit = self.menuBar().addMenu("&Edit")
-        self._action(edit, "Undo architecture edit", self._undo_edit, "Ctrl+Z")
-        redo = self._action(edit, "Redo architecture edit", self._redo_edit)
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self._action(edit, "Remove conv block", self.editor.remove_block)
-        view = self.menuBar().addMenu("&View")
-        self._action(view, "Clear canvas", self.input.clear, "Ctrl+L")
-        self._action(view, "Reset layout", lambda: arrange(self, self.docks))
-        gradients = self._action(view, "Show gradients", self.network_view.set_gradients, "G")
-        gradients.setCheckable(True)
-        gradients.setToolTip(self.network_view.gradients_button.toolTip())
-        self.network_view.gradients_toggled.connect(gradients.setChecked)
-        view.addSeparator()
-        for dock in self.findChildren(QDockWidget):  # show or hide each pane
-            view.addAction(dock.toggleViewAction())
-
-    def _undo_edit(self) -> None:
-        if not self.editor.undo():
-            self.statusBar().showMessage("No architecture edit to undo.", 5000)
-
-    def _redo_edit(self) -> None:
-        if not self.editor.redo():
-            self.statusBar().showMessage("No architecture edit to redo.", 5000)
-
-    @staticmethod
-    def _label_for(text: str, widget: QWidget) -> QLabel:
-        """The word in front of a toolbar control, with the control's tooltip."""
-        label = QLabel(text)
-        label.setToolTip(widget.toolTip())
-        return label
-
-    def _action(self, menu, text, slot, shortcut=None) -> QAction:
-        action = menu.addAction(text, slot)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        return action
+    def _connect(self) -> None:
+        bar, controller = self.toolbar, self.controller
+        bar.dataset_chosen.connect(self._dataset_chosen)
+        bar.architecture_chosen.connect(self._architecture_chosen)
+        bar.train_action.triggered.connect(self.toggle_training)
+        bar.step_action.triggered.connect(self.step)
+        bar.reset_action.triggered.connect(self.reset)
+        bar.evaluate_action.triggered.connect(self.evaluate_now)
+        bar.hyperparameters_changed.connect(controller.send_hyperparameters)
+        bar.note.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.health.warned.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.weight_step.step_requested.connect(self.step)
+        self.top_images.image_chosen.connect(self.input.show_test_image)
+        self.evaluation.image_chosen.connect(self.input.show_test_image)
+        self.network_view.cell_clicked.connect(self._clicked)
+        self.network_view.gradients_toggled.connect(controller.send_gradients)
+        self.network_view.hovered.connect(self.status.show_hover)
+        self.inspector.weight_chosen.connect(self.watch_weight)
+        self.editor.spec_changed.connect(controller.spec_edited)
+        self.input.probe_changed.connect(controller.set_probe)
+        self.input.saliency_changed.connect(controller.set_saliency)
+        self.input.fresh_errors_wanted.connect(self.evaluate_now)
 
     # ---- dataset, architecture, session ---------------------------------------------------
 
-    def _start_as_last_time(self) -> None:
-        """The dataset, network and settings of the last session, or the defaults."""
-        last = last_session.load(self.settings)
-        for box, value in ((self.lr, last.lr), (self.momentum, last.momentum),
-                           (self.batch, last.batch_size)):
-            if value is not None:
-                box.blockSignals(True)  # no session to tell yet
-                box.setValue(value)
-                box.blockSignals(False)
-        if last.optimizer is not None:
-            self.optimizer.setCurrentText(last.optimizer)
-            self._show_momentum()
-        self.augment.setChecked(last.augment)
-        name = DEFAULT_DATASET  # unless the last one is still on this machine
-        if last.dataset in catalog.CATALOG and catalog.info(last.dataset).locate() is not None:
-            name = last.dataset
-        self.spec = last.spec
-        if not (self.spec and self._load_quietly(name)):
-            self.spec = None
-            self.load_dataset(DEFAULT_DATASET, DEFAULT_ARCH)
-
-    def _load_quietly(self, name: str) -> bool:
-        """Load the last dataset; if it or the last network no longer work, say nothing here
-        (the defaults follow)."""
-        said = []
-        shown, self.show_error = self.show_error, lambda title, text: said.append(text)
-        try:
-            return self.load_dataset(name) and not said
-        finally:
-            self.show_error = shown
-
-    def _remember_session(self) -> None:
-        last_session.save(self.settings, last_session.LastSession(
-            self.dataset_name, self.editor.spec() if self.editor.is_valid() else None,
-            self.lr.value(), self.momentum.value(), self.batch.value(),
-            self.optimizer.currentText(), self.augment.isChecked()))
-
-    def _dataset_chosen(self, index: int) -> None:
+    def _dataset_chosen(self, name: str) -> None:
         if self.may_discard("switching the dataset"):
-            self.load_dataset(self.dataset_box.itemData(index), download=True)
+            self.load_dataset(name, download=True)
         else:
-            show_datasets(self.dataset_box, self.dataset_name)
+            self.toolbar.show_dataset(self.dataset_name)
 
-    def _architecture_chosen(self, _index: int) -> None:
+    def _architecture_chosen(self, name: str) -> None:
         if self.may_discard("switching the network"):
-            self.set_architecture(load_architecture(self.arch_box.currentText()))
-        elif self.spec is not None and self.spec.get("name") in builtin_names():
-            self.arch_box.setCurrentText(self.spec["name"])
-
-    def may_discard(self, doing: str) -> bool:
-        """Whether the trained network may go: yes if nothing trained is unsaved; otherwise the
-        user chooses to save it first, to discard it, or to cancel what they were doing."""
-        latest = self.session.latest if self.session is not None else None
-        if latest is None or latest.step <= self._saved_step:
-            return True
-        answer = self.ask_unsaved(f"The network has trained for {latest.step} steps since it was "
-                                  f"last saved; {doing} starts a new one.")
-        if answer == "save":
-            return self.save_model_dialog()
-        return answer == "discard"
-
-    def _ask_unsaved(self, text: str) -> str:
-        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                   | QMessageBox.StandardButton.Cancel)
-        answer = QMessageBox.question(self, "Save the trained network?", text, buttons,
-                                      QMessageBox.StandardButton.Save)
-        return {QMessageBox.StandardButton.Save: "save",
-                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+            self.set_architecture(load_architecture(name))
+        elif self.spec is not None:
+            self.toolbar.show_architecture(self.spec.get("name"))
 
     def load_dataset(self, name: str, arch: str | None = None, download: bool = False) -> bool:
         """Load a dataset and start a session on it. With download (the chooser), a dataset not
         on this machine is offered for download first; the previous one stays if it is not got."""
         try:
             if download and not self.downloads.ensure(name):
-                show_datasets(self.dataset_box, self.dataset_name)
+                self.toolbar.show_dataset(self.dataset_name)
                 return False
             data = catalog.load(name)
         except DataError as exc:
             self.show_error("Dataset not available", str(exc))
-            show_datasets(self.dataset_box, self.dataset_name)
+            self.toolbar.show_dataset(self.dataset_name)
             return False
-        self.dataset, self.dataset_name = data, name
-        show_datasets(self.dataset_box, name)
-        info = catalog.info(name)
-        self.input.configure(data.input_shape[0], tuple(data.input_shape[1:]), info.digit_like,
-                             list(data.classes))
-        self.input.set_test_set(data.test_x, data.test_y)
-        if len(data.test_x):  # something to see at once: a test image is the probe
-            self.input.show_test_image(0)
-        self.evaluation.set_classes(list(data.classes))
-        self.evaluation.set_test_images(data.test_x)
-        self.evaluation.set_test_labels(data.test_y)
-        self.top_images.set_test_set(data.test_x, data.test_y, data.classes)
-        spec = load_architecture(arch) if arch else (self.spec or load_architecture(DEFAULT_ARCH))
-        return self.set_architecture(spec)
+        self.controller.use_dataset(name, data)
+        self.toolbar.show_dataset(name)
+        return self.set_architecture(self.controller.spec_to_load(arch))
 
     def set_architecture(self, spec: dict) -> bool:
-        spec = fit_to_dataset(spec, self.dataset.input_shape, self.dataset.classes)
-        self._show_spec(spec)
-        if not self.editor.is_valid():
-            self.show_error("Architecture does not fit", self.editor.error())
+        """Train `spec`, fitted to the dataset, from new weights; False if it does not fit."""
+        spec = self.controller.take_spec(spec)
+        if spec is None:
             return False
-        self.spec = spec
-        if spec.get("name") in builtin_names():
-            self.arch_box.setCurrentText(spec["name"])
+        self.toolbar.show_architecture(spec.get("name"))
         self.start_session(Network(spec, seed=0))
         return True
 
     def start_session(self, network: Network, record: dict | None = None,
                       model_name: str | None = None) -> None:
-        """Train `network` from here on; `record` (a model file's training record) continues
-        its step and epoch count and its curves, `model_name` titles the window. A network that
-        does not fit the dataset (the check train() makes) is refused with a message, and the
-        session running goes on."""
-        if self._holding:  # a save or an export is reading the session's network
-            self.statusBar().showMessage("Saving: try again once it is done.", 5000)
+        """Train `network` from here on (SessionController.start says when it is refused);
+        `record`, a model file's training record, goes on from its step and curves; `model_name`
+        titles the window."""
+        if not self.controller.start(network, record):
             return
-        problem = mismatch(network.input_shape, network.classes, self.dataset)
-        if problem:
-            self.show_error("Cannot train", f"The network {problem}.")
-            return
-        self.stop_session()
-        record = record or {}
-        augmentation = None
-        if self.augment.isChecked():
-            digit_like = catalog.info(self.dataset_name).digit_like
-            augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
-        config = TrainConfig(epochs=None, batch_size=self.batch.value(), lr=self.lr.value(),
-                             momentum=self.momentum.value(), optimizer=self.optimizer.currentText(),
-                             augmentation=augmentation, start_step=_count(record.get("steps"), 0),
-                             start_epoch=_count(record.get("epochs"), 1))
-        self.spec = network.spec
-        self.specs_by_version = {0: network.spec}
-        self._saved_step = config.start_step
-        self.network_view.set_network(network.summary)
-        self.top_images.set_network(network.summary)
-        self.inspector.set_network(network.summary)  # another network: nothing inspected
-        self.weight_step.set_network(network.summary,
-                                     keep=network.summary == self.weight_step.summary)
-        history = curve_history.parse(record.get("curves"))
-        if history:
-            self.curves.restore(history)
-        else:
-            self.curves.reset()
-        self.evaluation.clear()  # of weights that are gone
-        self.health.reset()
-        self.timeline.reset()
-        if self._loop_message and self.statusBar().currentMessage() == self._loop_message:
-            self.statusBar().clearMessage()  # news of the old session (a divergence) is past
-        self._loop_message = ""
-        self.session = TrainingSession(network, self.dataset, config, self)
-        self.session.snapshot.connect(self._on_snapshot)
-        self.session.ended.connect(self._session_ended)
-        if self.probe is not None and self.probe.shape == network.input_shape:
-            self.session.control.set_probe(self.probe)
-        if self.inspector.request is not None:  # Reset: the same cell, with new weights
-            self.session.control.set_inspection(self.inspector.request)
-        self.session.control.set_weight(self.weight_step.ref)
-        self._send_gradients()
-        self.session.control.set_saliency(*self.input.saliency_choice())
-        self.session.start()
-        self._show_running(False)
-        self.model_name = model_name
+        self.status.new_session()
         self._network_title = f"{network.spec.get('name') or 'network'} on {self.dataset.name}"
-        self._show_title()
+        self.show_title(model_name)
 
-    def _show_title(self) -> None:
-        """The model file's name (once there is one), the network and the dataset. It ends with
-        the app's display name, so Qt does not append it again; [*] is where Qt shows the
-        modified mark (training not saved yet)."""
-        name = f"{self.model_name}[*] · " if self.model_name else ""
-        self.setWindowTitle(f"{name}{self._network_title}{'' if name else '[*]'} — cnnviz")
+    def open_session(self, network, dataset, config) -> TrainingSession:
+        session = TrainingSession(network, dataset, config, self)
+        session.snapshot.connect(self._on_snapshot)
+        session.ended.connect(self._session_ended)
+        return session
+
+    def close_session(self, session) -> None:
+        session.snapshot.disconnect(self._on_snapshot)
+        session.ended.disconnect(self._session_ended)
+        session.shutdown()
 
     def stop_session(self) -> None:
-        if self.session is not None:
-            self.session.snapshot.disconnect(self._on_snapshot)
-            self.session.ended.disconnect(self._session_ended)
-            self.session.shutdown()
-            self.session = None
+        self.controller.stop()
 
     def _session_ended(self, error: str) -> None:
         if error:
             self.show_error("Training stopped", error)
-        self._show_running(False)
+        self.toolbar.show_running(False)
 
-    # ---- training controls ----------------------------------------------------------------
+    def show_title(self, model_name: str | None) -> None:
+        """The model file's name (once there is one), the network and the dataset. It ends with
+        the app's display name, so Qt does not append it again; [*] is where Qt shows the
+        modified mark (training not saved yet)."""
+        self.model_name = model_name
+        name = f"{model_name}[*] · " if model_name else ""
+        self.setWindowTitle(f"{name}{self._network_title}{'' if name else '[*]'} — cnnviz")
+
+    def say(self, text: str, ms: int) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    # ---- training controls and what the panes show ----------------------------------------
 
     def toggle_training(self) -> None:
-        if self.session is None or not self.editor.is_valid():
-            return
-        if self.session.control.paused:
-            self.session.control.resume()
-            self._show_running(True)
-        else:
-            self.session.control.pause()
-            self._show_running(False)
+        self.controller.toggle_training()
 
     def step(self) -> None:
-        if self.session is not None and self.editor.is_valid():
-            self.session.control.step(1)
-            self._show_running(False)
+        self.controller.step()
 
     def evaluate_now(self) -> None:
-        if self.session is not None:
-            self.session.control.request_evaluation()
-            self.statusBar().showMessage("Testing on the whole test set…")
-            self._test_asked_after = self._evaluation_key
+        if self.controller.evaluate():
+            self.status.testing()
 
     def reset(self) -> None:
         if self.spec is not None and self.editor.is_valid():
             self.start_session(Network(self.editor.spec(), seed=0))
-
-    def _show_running(self, running: bool) -> None:
-        self.train_action.setText("Pause" if running else "Train")
-
-    def _optimizer_chosen(self, *_) -> None:
-        """A new optimizer brings its usual learning rate (each has its own scale: Adam's
-        steps are about lr in size whatever the gradient); momentum is SGD's alone."""
-        name = self.optimizer.currentText()
-        adam = name == "adam"
-        self._show_momentum()
-        usual = USUAL_LR[name]
-        if self.lr.value() != usual:
-            self.lr.blockSignals(True)  # one change for the worker, below
-            self.lr.setValue(usual)
-            self.lr.blockSignals(False)
-            self.statusBar().showMessage(f"{'Adam' if adam else 'SGD'}: learning rate set to "
-                                         f"{usual:g}, its usual starting value.", 10000)
-        self._hyperparameters_changed()
-
-    def _show_momentum(self) -> None:
-        """Momentum is SGD's setting: greyed out, with a tooltip that says why, for Adam."""
-        adam = self.optimizer.currentText() == "adam"
-        self.momentum.setEnabled(not adam)
-        self.momentum.setToolTip(MOMENTUM_TIPS[adam])
-
-    def _hyperparameters_changed(self, *_) -> None:
-        if self.session is not None:
-            self.session.control.set_hyperparameters(
-                lr=self.lr.value(), momentum=self.momentum.value(), batch_size=self.batch.value(),
-                optimizer=self.optimizer.currentText())
-
-    def _show_spec(self, spec: dict) -> None:
-        """Put a spec in the editor from code (a preset, another dataset, a model file): a new
-        session follows, so the one running must not rebuild its network to it first."""
-        self._spec_from_code = True
-        try:
-            self.editor.set_spec(spec)
-        finally:
-            self._spec_from_code = False
-
-    def _spec_edited(self, spec: dict, valid: bool) -> None:
-        for action in (self.train_action, self.step_action, self.reset_action):
-            action.setEnabled(valid)
-        if self._spec_from_code:
-            return
-        if valid and self.session is not None and spec != self.spec:
-            self.spec = spec
-            version = max(self.specs_by_version) + 1
-            self.specs_by_version[version] = spec
-            self.session.control.set_spec(spec)  # rebuilt in the worker, unchanged layers kept
-
-    def _probe_changed(self, probe) -> None:
-        self.probe = probe
-        self.network_view.set_probe(probe)
-        self.inspector.set_probe(probe)
-        if self.session is not None:
-            self.session.control.set_probe(probe)
-            self._send_gradients()
-
-    def _saliency_changed(self, mode, class_index) -> None:
-        """Saliency / Grad-CAM chosen in the Input dock: the worker computes it (None: stops)."""
-        if self.session is not None:
-            self.session.control.set_saliency(mode, class_index)
-            self._send_gradients()
-        if mode is None:
-            self.network_view.saliency.clear()
-
-    def _show_hover(self, text: str) -> None:
-        """The value under the mouse; leaving takes it away, but not another message."""
-        bar = self.statusBar()
-        if text:
-            bar.showMessage(text)
-        elif bar.currentMessage() == self._hover_text:
-            bar.clearMessage()
-        self._hover_text = text
 
     def _clicked(self, request) -> None:
         if isinstance(request, WeightRef):
@@ -588,248 +223,36 @@ class MainWindow(QMainWindow):
 
     def watch_weight(self, ref) -> None:
         """Follow one weight's updates in the Weight update dock (a WeightRef; None: none)."""
-        self.weight_step.set_weight(ref)
-        if self.session is not None:
-            self.session.control.set_weight(ref)
+        self.controller.watch_weight(ref)
         if ref is not None:
             self.weight_dock.show()
             self.weight_dock.raise_()
 
-    def _send_gradients(self, *_) -> None:
-        """The class whose loss the worker backpropagates on the probe: its true class for a
-        test image, else the class chosen under Explain, else the predicted one; gradient maps
-        only while the view shows them."""
-        if self.session is not None:
-            chosen = self.input.true_class
-            if chosen is None:
-                chosen = self.input.saliency_choice()[1]
-            self.session.control.set_gradients(self.network_view.show_gradients, chosen)
-
     def inspect(self, request) -> None:
-        """Show the arithmetic of a cell (an InspectRequest; None: nothing): the worker works
-        it out with every snapshot from now on."""
-        self.inspector.set_request(request)
-        if self.session is not None:
-            self.session.control.set_inspection(request)
+        """Show the arithmetic of a cell (an InspectRequest; None: nothing)."""
+        self.controller.inspect(request)
         if request is not None:
             self.inspector_dock.show()
             self.inspector_dock.raise_()
 
-    def _report_requested_test(self, snap) -> None:
-        """Once the evaluation asked for by Test arrives, the status bar says its result."""
-        self._evaluation_key = (snap.evaluation_step, snap.evaluated_images, snap.test_loss)
-        asked_after = self._test_asked_after
-        if asked_after is None or self._evaluation_key == asked_after or snap.test_accuracy is None:
-            return
-        if snap.evaluated_images == len(self.dataset.test_y):
-            self._test_asked_after = None
-            self.statusBar().showMessage(
-                f"Test accuracy at step {snap.evaluation_step}: {snap.test_accuracy:.1%} of all "
-                f"{snap.evaluated_images:,} test images.", 10000)
-
-    def _choose_test_image(self, index: int) -> None:
-        self.input.show_test_image(index)
-
     def _on_snapshot(self, snap) -> None:
-        spec = self.specs_by_version.get(snap.network_version)
-        if spec is not None and snap.network_version != getattr(self, "_view_version", 0):
-            self._view_version = snap.network_version
-            summary = validate(spec)
-            self.network_view.set_network(summary)
-            self.top_images.set_network(summary)
-            if self.inspector.set_network(summary) and self.session is not None:
-                self.session.control.set_inspection(None)
-            self.weight_step.set_network(summary, keep=True)  # the worker says if it is gone
-        self.network_view.update_snapshot(snap)
-        self.inspector.update_snapshot(snap)
-        self.curves.add_snapshot(snap)
-        self.health.add_snapshot(snap)
-        self.weight_step.update_snapshot(snap)
-        self.timeline.add_snapshot(snap)
-        self.evaluation.update_snapshot(snap)
-        self.top_images.update_snapshot(snap)
-        self.input.show_prediction(snap.probe_probabilities)
-        self.input.show_saliency(snap.saliency, snap.saliency_mode, snap.saliency_class)
-        self.input.set_misclassified(snap.misclassified, snap.evaluation_step)
-        accuracy = "–" if snap.test_accuracy is None else f"{snap.test_accuracy:.1%}"
-        self.counters.setText(f"  epoch {snap.epoch}   step {snap.step}   "
-                              f"{snap.images_per_s:,.0f} images/s   test accuracy {accuracy}  ")
-        self._report_requested_test(snap)
-        self.setWindowModified(snap.step > self._saved_step)
-        self._show_loop_message(snap)
-        if snap.state in PAUSED_STATES and self.session is not None:
-            # The control, not the snapshot, says whether training runs: a paused snapshot
-            # sent just before Train was pressed arrives after it.
-            self._show_running(snap.state in ("paused", "diverged")
-                               and not self.session.control.paused)
+        self.controller.fan_out(snap)
+        self.status.show_snapshot(snap, len(self.dataset.test_y))
+        self.setWindowModified(snap.step > self.controller.saved_step)
 
-    def _show_loop_message(self, snap) -> None:
-        """The training loop's news in the status bar: a divergence stays until training goes
-        on; other news (an architecture change, a probe that does not fit) for 15 s."""
-        bar = self.statusBar()
-        if snap.message and snap.message != self._loop_message:
-            bar.showMessage(snap.message, 0 if snap.state == "diverged" else 15000)
-        elif snap.state == "running" and self._loop_message \
-                and bar.currentMessage() == self._loop_message and self._loop_diverged:
-            bar.clearMessage()
-        if snap.message:
-            self._loop_message, self._loop_diverged = snap.message, snap.state == "diverged"
+    # ---- files (file_actions.py) ----------------------------------------------------------
 
-    # ---- files ----------------------------------------------------------------------------
-
-    def _pause_and_wait(self, session, timeout_ms: int = 5000) -> bool:
-        """Pause `session` and wait until its worker says it is paused (then its network is
-        safe to read from this thread)."""
-        if not session.running:
-            return True
-        session.control.pause()
-        self._show_running(False)
-        loop = QEventLoop()
-        timer = QTimer(singleShot=True, interval=timeout_ms)
-        timer.timeout.connect(loop.quit)
-
-        def check(snap):
-            if snap.state in PAUSED_STATES:
-                loop.quit()
-        session.snapshot.connect(check)
-        latest = session.latest
-        if latest is None or latest.state not in PAUSED_STATES:
-            timer.start()
-            loop.exec()
-        session.snapshot.disconnect(check)
-        latest = session.latest
-        return latest is not None and latest.state in PAUSED_STATES
-
-    @contextmanager
-    def _paused(self):
-        """The session, paused while the block reads its network (None if it could not be),
-        then resumed if it was running: saving is no reason to stop training. While the block
-        waits (an event loop runs), no action may replace the session under it (Reset, another
-        dataset or network): start_session refuses."""
-        session = self.session
-        if session is None:
-            yield None
-            return
-        was_running = not session.control.paused
-        self._holding = True
-        paused = False
-        try:
-            paused = self._pause_and_wait(session)
-            yield session if paused else None
-        finally:
-            self._holding = False
-            if was_running and paused and session is self.session:
-                session.control.resume()
-                self._show_running(True)
+    def may_discard(self, doing: str) -> bool:
+        return self.files.may_discard(doing)
 
     def save_model(self, path: str) -> bool:
-        from cnnviz.training.modelfile import save_model
-        with self._paused() as session:
-            if session is None:
-                self.show_error("Save model", "Training did not pause in time; try again.")
-                return False
-            snap = session.latest
-            training = {"steps": snap.step, "epochs": snap.epoch, "seed": 0,
-                        "hyperparameters": dict(snap.hyperparameters),
-                        "test_accuracy": snap.test_accuracy,
-                        "curves": curve_history.record(self.curves)}
-            try:
-                save_model(path, session.network,
-                           {"name": self.dataset_name, "preprocessing":
-                            catalog.preprocessing_of(self.dataset_name, self.dataset)},
-                           training)
-            except (OSError, DataError, ValueError) as exc:
-                self.show_error("Save model", f"Could not save {path}:\n{exc}")
-                return False
-            self._saved_step = snap.step
-        self.setWindowModified(False)
-        self.model_name = Path(path).name
-        self._show_title()
-        self._remember(path)
-        self.statusBar().showMessage(f"Saved {Path(path).name} (the weights of step {snap.step}).",
-                                     10000)
-        return True
+        return self.files.save_model(path)
 
     def open_model(self, path: str) -> bool:
-        from cnnviz.training.modelfile import load_model
-        try:
-            model = load_model(path)
-        except DataError as exc:
-            self.show_error("Open model", str(exc))
-            return False
-        name = model.dataset.get("name", self.dataset_name)
-        if name != self.dataset_name and name in catalog.CATALOG:
-            if not self.load_dataset(name, download=True):
-                return False
-        problem = mismatch(model.network.input_shape, model.network.classes, self.dataset)
-        if problem:
-            self.show_error("Open model", f"{path}: the network {problem}. Open it with the "
-                            f"dataset it was trained on.")
-            return False
-        self._show_spec(model.network.spec)
-        self.start_session(model.network, model.training, Path(path).name)
-        self._remember(path)
-        return True
+        return self.files.open_model(path)
 
     def export(self, fmt: str, path: str) -> bool:
-        from cnnviz.training import export as exporters
-        writer = exporters.EXPORTERS[fmt]
-        with self._paused() as session:
-            if session is None:
-                self.show_error("Export", "Training did not pause in time; try again.")
-                return False
-            step = session.latest.step
-            try:
-                writer(session.network, path)
-            except (OSError, ValueError) as exc:
-                self.show_error("Export", f"Could not export {path}:\n{exc}")
-                return False
-        self.statusBar().showMessage(f"Exported {Path(path).name} (the weights of step {step}).",
-                                     10000)
-        return True
-
-    def open_model_dialog(self) -> None:
-        if not self.may_discard("opening a model"):
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", "cnnviz models (*.cnnviz)")
-        if path:
-            self.open_model(path)
-
-    def save_model_dialog(self) -> bool:
-        """Ask where, and save; False if the user cancelled or saving failed."""
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.cnnviz",
-                                              "cnnviz models (*.cnnviz)")
-        return bool(path) and self.save_model(path)
-
-    def export_dialog(self, fmt: str, pattern: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export weights", f"model.{fmt}", pattern)
-        if path:
-            self.export(fmt, path)
-
-    def open_architecture_dialog(self) -> None:
-        if not self.may_discard("opening an architecture"):
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Open architecture", "", "JSON (*.json)")
-        if path and self.editor.load_file(path):
-            self.set_architecture(self.editor.spec())
-
-    def save_architecture_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save architecture", "network.json",
-                                              "JSON (*.json)")
-        if path:
-            self.editor.save_file(path)
-
-    def _remember(self, path: str) -> None:
-        recent = [p for p in (self.settings.value("recent", []) or []) if p != path]
-        self.settings.setValue("recent", [path] + recent[:7])
-        self._refresh_recent()
-
-    def _refresh_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.settings.value("recent", []) or []:
-            self.recent_menu.addAction(
-                Path(path).name,
-                lambda p=path: self.may_discard("opening a model") and self.open_model(p))
+        return self.files.export(fmt, path)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -839,7 +262,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.stop_session()
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self._remember_session()
+        window_memory.remember(self)
         super().closeEvent(event)

@@ -28,14 +28,14 @@ def test_switching_the_network_asks_before_discarding_training(qtbot, window, tr
     window.train_action.trigger()
     session = window.session
     window.arch_box.setCurrentText("tinyvgg")
-    window._architecture_chosen(0)  # as the box's activated signal does
+    window.arch_box.activated.emit(0)  # as a choice in the box does
     assert len(asked) == 1 and "trained for" in asked[0] and "switching the network" in asked[0]
     assert window.session is session and window.arch_box.currentText() == "shapes-small"
     window.arch_box.setCurrentText("tinyvgg")
-    window._architecture_chosen(0)
+    window.arch_box.activated.emit(0)
     assert window.session is not session and window.spec["name"] == "tinyvgg"
     # A fresh network has nothing to lose: no question.
-    window._architecture_chosen(0)
+    window.arch_box.activated.emit(0)
     assert len(asked) == 2
 
 
@@ -51,7 +51,7 @@ def test_save_says_so_keeps_training_and_counts_as_saved(qtbot, window, train_un
     assert window.export("onnx", str(tmp_path / "mine.onnx"))
     assert window.statusBar().currentMessage().startswith("Exported mine.onnx")
     assert not window.session.control.paused
-    qtbot.waitUntil(lambda: window.session.latest.step > window._saved_step, timeout=10000)
+    qtbot.waitUntil(lambda: window.session.latest.step > window.controller.saved_step, timeout=10000)
     window.train_action.trigger()  # pause: the steps since the save are unsaved
     qtbot.waitUntil(lambda: window.session.latest.state == "paused", timeout=10000)
     assert not window.may_discard("switching the dataset") and len(asked) == 1
@@ -100,13 +100,13 @@ def test_space_trains_and_pauses_while_a_spin_box_has_the_focus(qtbot, window):
 
 def test_choosing_adam_suggests_its_rate_and_greys_momentum(qtbot, window):
     window.optimizer.setCurrentText("adam")
-    window._optimizer_chosen()
+    window.optimizer.activated.emit(1)  # as a choice in the box does
     assert window.lr.value() == 0.001 and not window.momentum.isEnabled()
     assert "Adam keeps its own momentum" in window.momentum.toolTip()
     assert "learning rate set to 0.001" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: window.session.latest.hyperparameters["lr"] == 0.001, timeout=10000)
     window.optimizer.setCurrentText("sgd")
-    window._optimizer_chosen()
+    window.optimizer.activated.emit(0)
     assert window.lr.value() == 0.02 and window.momentum.isEnabled()
 
 
@@ -242,7 +242,7 @@ def test_reset_while_a_save_waits_for_the_pause_leaves_the_session_alone(
     window.statusBar().messageChanged.connect(during.append)
 
     def reset_now():
-        during.append(("holding", window._holding))
+        during.append(("holding", window.controller.holding))
         window.reset_action.trigger()
     QTimer.singleShot(0, reset_now)  # fires inside that wait
     path = tmp_path / "m.cnnviz"

@@ -72,7 +72,7 @@ def test_another_dataset_or_reset_clears_old_news_and_the_old_confusion_matrix(q
     qtbot.waitUntil(lambda: window.evaluation.snapshot is not None, timeout=30000)
     assert window.evaluation.title.text().startswith("Test evaluation at step 0")
     news = "loss exploded to 1e+09 at step 3; learning rate 10 is probably too high"
-    window._loop_message = news  # as if the loop had said it
+    window.status.news.message = news  # as if the loop had said it
     window.statusBar().showMessage(news)
     window.reset()
     assert window.statusBar().currentMessage() == ""
