@@ -8,8 +8,9 @@ image, or exactly what load_image made of the file. Probes are coalesced by a si
 timer, so a fast stroke sends at most one every EMIT_INTERVAL_MS.
 
 Grey datasets are drawn in white ink on black (as MNIST and Fashion-MNIST look); colour
-datasets in a chosen pen colour on white. Digit-like datasets (MNIST, KMNIST) pass the drawing
-through data/images.py's digit_input: cropped, scaled and centred the way MNIST's digits were.
+datasets in a chosen pen colour on white. Which of the data layer's preparations a dataset's
+drawings and files get (digits are cropped, scaled and centred as MNIST's were) is decided in
+probe_pictures.py.
 
 Under the prediction, the Explain controls (explain.py) pick a heat map for the probe and the
 class it explains; ``saliency_changed`` tells the window (whose worker computes the map at every
@@ -41,17 +42,12 @@ from PySide6.QtWidgets import (
 from cnnviz.app.panes.canvas import Canvas
 from cnnviz.app.panes.explain import CANNOT, WAITING, ExplainControls
 from cnnviz.app.panes.fitted_label import FittedLabel
+from cnnviz.app.panes.probe_pictures import drawing_probe, file_probe, frozen_copy, paper, to_rgb8
 from cnnviz.app.panes.saliency_overlay import blend, caption, normalise
 from cnnviz.app.panes.steady_label import SteadyLabel
 from cnnviz.app.panes.style import set_style_sheet
 from cnnviz.data.errors import DataError
-from cnnviz.data.images import (
-    array_to_input,
-    check_image_args,
-    digit_input,
-    load_digit,
-    load_image,
-)
+from cnnviz.data.images import check_image_args
 
 EMIT_INTERVAL_MS = 30
 PREVIEW_SIDE = 84
@@ -76,13 +72,6 @@ def _ask_path(parent: QWidget) -> str | None:
 def _ask_colour(parent: QWidget, current: QColor) -> QColor | None:
     colour = QColorDialog.getColor(current, parent, "Pen colour")
     return colour if colour.isValid() else None
-
-
-def _to_rgb8(probe: np.ndarray) -> np.ndarray:
-    """(C, H, W) float in [0, 1] -> (H, W, 3) uint8 for display."""
-    a = np.round(np.clip(probe, 0.0, 1.0) * 255).astype(np.uint8)
-    a = np.repeat(a, 3, axis=0) if a.shape[0] == 1 else a
-    return np.ascontiguousarray(a.transpose(1, 2, 0))
 
 
 def _percent(p: float) -> str:
@@ -287,13 +276,10 @@ class InputPane(QWidget):
         self.show_prediction(None)
 
     def _background_colour(self) -> QColor:
-        return QColor(Qt.white) if self._channels == 3 else QColor(Qt.black)
+        return QColor(paper(self._channels))
 
     def _ink_colour(self) -> QColor:
         return QColor(self._pen) if self._channels == 3 else QColor(Qt.white)
-
-    def _background(self) -> str:
-        return "white" if self._channels == 3 else "black"
 
     def set_test_set(self, x: np.ndarray | None, y: np.ndarray | None) -> None:
         """The dataset's test images (N, C, H, W) float32 and labels (N,), or None."""
@@ -328,15 +314,7 @@ class InputPane(QWidget):
         """The current probe: float32 (C, H, W), read-only."""
         if self._exact is not None:
             return self._exact
-        if self._digit_like:
-            p = digit_input(self.canvas.to_array()[:, :, 0], self._size)
-        elif self._channels == 1:
-            p = array_to_input(self.canvas.to_array()[:, :, 0], 1, self._size, "black")
-        else:
-            p = array_to_input(self.canvas.to_array(), 3, self._size, "white")
-        p = np.ascontiguousarray(p, dtype=np.float32)
-        p.setflags(write=False)
-        return p
+        return drawing_probe(self.canvas.to_array(), self._channels, self._size, self._digit_like)
 
     def _on_edited(self) -> None:
         if self._exact is not None:  # a drawing on a test image or file is neither any more
@@ -360,16 +338,14 @@ class InputPane(QWidget):
         self.probe_changed.emit(p)
 
     def _set_exact(self, probe: np.ndarray, true_class: int | None) -> None:
-        p = np.array(probe, dtype=np.float32, copy=True)
-        p.setflags(write=False)
-        self._exact, self._true_class = p, true_class
-        self.canvas.set_picture(_to_rgb8(p))
+        self._exact, self._true_class = frozen_copy(probe), true_class
+        self.canvas.set_picture(to_rgb8(self._exact))
         self._update_verdict()
         self._schedule()
 
     def _set_preview(self, probe: np.ndarray) -> None:
         self._preview_probe = probe
-        rgb = _to_rgb8(probe)
+        rgb = to_rgb8(probe)
         heat = self.saliency_heat
         if heat is not None and heat.shape == rgb.shape[:2]:
             rgb = blend(rgb, heat)
@@ -420,10 +396,8 @@ class InputPane(QWidget):
         """Load an image file into the canvas (as the dialog and drops do). A bad file shows
         the reason and leaves the canvas as it was; returns whether the file was loaded."""
         try:
-            if self._digit_like:
-                probe = load_digit(path, self._size, self.canvas.picture_size())
-            else:
-                probe = load_image(path, self._channels, self._size, self._background())
+            probe = file_probe(path, self._channels, self._size, self._digit_like,
+                               self.canvas.picture_size())
         except DataError as e:
             self._show_error(self, "Cannot open image", str(e))
             return False
