@@ -4,6 +4,8 @@ next, what the line says) are browsing.py's, without Qt; this box turns its butt
 `picked(index)` for the dock, which puts that image in the canvas, and shows the state."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -52,7 +54,7 @@ class ImageBrowser(QGroupBox):
         """The label of the test image in the canvas, while it is as it was (None otherwise)."""
         return self.state.true_class
 
-    def reset(self, classes) -> None:
+    def reset(self, classes: Sequence[str]) -> None:
         """A new dataset (class names `classes`): no test set yet, nothing shown."""
         self.state.reset(classes)
         self.only_wrong.setChecked(False)
@@ -63,7 +65,8 @@ class ImageBrowser(QGroupBox):
         self.state.set_test_set(x, y, input_shape)
         self.refresh()
 
-    def set_misclassified(self, indices, step: int | None = None) -> None:
+    def set_misclassified(self, indices: np.ndarray | Sequence[int] | None,
+                          step: int | None = None) -> None:
         if self.state.set_misclassified(indices, step):
             self.refresh()
 

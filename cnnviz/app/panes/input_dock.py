@@ -14,7 +14,8 @@ and the Prediction box (prediction_box.py, its wording in prediction.py), with t
 (probe_preview.py) and the Explain controls (explain.py). In the Prediction box the Explain
 controls pick a heat map for the probe and the class it explains; ``saliency_changed`` tells
 the window (whose worker computes the map at every snapshot), and ``show_saliency`` draws the
-map that comes back over the "network input" preview.
+map that comes back over the "network input" preview. The dialogs (an error, "Open image",
+the pen colour) are parameters, so that tests can answer them.
 """
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ class InputPane(QWidget):
         self.browser.fresh_errors_wanted.connect(self.fresh_errors_wanted)
         self.prediction = PredictionBox()
         self.prediction.saliency_changed.connect(self.saliency_changed)
-        self.explain = self.prediction.explain  # (the saliency tests drive it through the pane)
+        self.explain = self.prediction.explain  # (the saliency tests drive it through the pane too)
         layout = QVBoxLayout(self)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.tools)
@@ -207,7 +208,7 @@ class InputPane(QWidget):
 
     def saliency_choice(self) -> tuple[str | None, int | None]:
         """The heat map asked for: (None | "saliency" | "gradcam", class or None: predicted)."""
-        return self.prediction.saliency_choice()
+        return self.explain.choice()
 
     def show_saliency(self, heat: np.ndarray | None, mode: str | None = None,
                       class_index: int | None = None) -> None:

@@ -126,9 +126,6 @@ class PredictionBox(QGroupBox):
         if tone is not None:
             set_style_sheet(self.verdict, TONES[tone])
 
-    def saliency_choice(self) -> tuple[str | None, int | None]:
-        return self.explain.choice()
-
     def _explain_changed(self, mode, class_index) -> None:
         if mode is None:  # Off: the heat goes at once, not with the next snapshot
             self.show_saliency(None)
