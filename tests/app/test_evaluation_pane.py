@@ -264,7 +264,7 @@ def test_a_clicked_test_image_becomes_the_probe_everywhere(qtbot, window, train_
     click_image(qtbot, evaluation.strip, k)
     chosen = window.dataset.test_x[indices[k]]
     np.testing.assert_array_equal(window.input.probe(), chosen)
-    assert f"Test image {indices[k] + 1} of" in window.input.browser_status.text()
+    assert f"Test image {indices[k] + 1} of" in window.input.browser.status.text()
     qtbot.waitUntil(lambda: window.probe is not None and np.array_equal(window.probe, chosen),
                     timeout=5000)
     np.testing.assert_array_equal(window.network_view.probe, chosen)

@@ -85,7 +85,7 @@ def test_a_mouse_stroke_draws_white_on_black_where_it_goes(qtbot, grey):
     assert probe[0, 16:18, 8:20].max(axis=0).min() > 0.8  # along y = 0.6 * 28
     assert probe[0, 18:24, 21:24].max(axis=1).min() > 0.8  # down x = 0.8 * 28
     assert probe[0, 19:21, 11:13].max() < 0.05  # the straight line from start to end: not drawn
-    preview = grey.preview.pixmap().toImage()  # what the network is given, enlarged
+    preview = grey.prediction.preview.pixmap().toImage()  # what the network is given, enlarged
     scale = preview.width() / 28
     row = int(np.argmax(probe[0, :, 14]))
     assert preview.pixelColor(int(14.5 * scale), int((row + 0.5) * scale)).lightness() > 200
@@ -96,11 +96,11 @@ def test_the_eraser_and_the_right_button_rub_out(qtbot, grey):
     def line(probe):
         return probe[0, 4:8].max(axis=0)
     stroke(qtbot, grey, LINE)
-    qtbot.mouseClick(grey.eraser_button, Qt.LeftButton)
-    assert grey.eraser_button.isChecked() and not grey.brush_button.isChecked()
+    qtbot.mouseClick(grey.tools.eraser_button, Qt.LeftButton)
+    assert grey.tools.eraser_button.isChecked() and not grey.tools.brush_button.isChecked()
     probe = stroke(qtbot, grey, LINE[:3])  # the left half
     assert line(probe)[4:12].max() < 0.05 and line(probe)[17:21].min() > 0.8
-    qtbot.mouseClick(grey.brush_button, Qt.LeftButton)
+    qtbot.mouseClick(grey.tools.brush_button, Qt.LeftButton)
     probe = stroke(qtbot, grey, LINE[2:], button=Qt.RightButton)  # the right half
     assert line(probe).max() < 0.05
     probe = stroke(qtbot, grey, [(0.5, 0.7), (0.5, 0.8)])  # the brush draws again
@@ -112,17 +112,17 @@ def test_clear_empties_the_canvas_and_sends_the_empty_probe(qtbot, colour):
     probe = stroke(qtbot, colour, LINE)
     assert probe[:, round(0.2 * 32), 10:22].max() < 0.1  # black ink, in all three channels
     with qtbot.waitSignal(colour.probe_changed) as sent:
-        qtbot.mouseClick(colour.clear_button, Qt.LeftButton)
+        qtbot.mouseClick(colour.tools.clear_button, Qt.LeftButton)
     assert sent.args[0].min() == 1 and colour.canvas.is_blank()
 
 
 def test_the_pen_colour_of_a_colour_dataset(qtbot, harness, colour):
-    assert colour.colour_button.isVisible()
-    qtbot.mouseClick(colour.colour_button, Qt.LeftButton)  # the dialog answers red
+    assert colour.tools.colour_button.isVisible()
+    qtbot.mouseClick(colour.tools.colour_button, Qt.LeftButton)  # the dialog answers red
     probe = stroke(qtbot, colour, LINE)
     np.testing.assert_allclose(probe[:, round(0.2 * 32), 16], [1, 0, 0], atol=0.02)
     colour.configure(1, (28, 28), False, CLASSES)
-    assert not colour.colour_button.isVisible()  # grey datasets draw white on black
+    assert not colour.tools.colour_button.isVisible()  # grey datasets draw white on black
 
 
 def ink(probe) -> float:
@@ -130,11 +130,11 @@ def ink(probe) -> float:
 
 
 def test_brush_size_sets_the_width_of_the_line(qtbot, grey):
-    grey.size_slider.setValue(6)
+    grey.tools.size_slider.setValue(6)
     assert grey.canvas.brush_size() == 6
     thin = ink(stroke(qtbot, grey, [(0.3, 0.5), (0.7, 0.5)]))
-    qtbot.mouseClick(grey.clear_button, Qt.LeftButton)
-    grey.size_slider.setValue(60)
+    qtbot.mouseClick(grey.tools.clear_button, Qt.LeftButton)
+    grey.tools.size_slider.setValue(60)
     assert grey.canvas.brush_size() == 60
     thick = ink(stroke(qtbot, grey, [(0.3, 0.5), (0.7, 0.5)]))
     assert thick > 3 * thin > 0
@@ -153,7 +153,7 @@ def test_a_digit_like_drawing_is_centred_like_mnist(qtbot, harness):
 def test_set(grey):
     x = np.stack([np.full((1, 28, 28), (i + 1) / 10, np.float32) for i in range(6)])
     y = np.array([0, 1, 2, 0, 1, 2])
-    assert not grey.next_button.isEnabled()  # nothing to browse yet
+    assert not grey.browser.next_button.isEnabled()  # nothing to browse yet
     grey.set_test_set(x, y)
     return x, y
 
@@ -170,48 +170,48 @@ def test_browse_the_test_set(qtbot, grey, test_set):
     sent, seen = [], []
     grey.probe_changed.connect(sent.append)
     for button in ("next", "next", "prev", "prev", "prev"):
-        qtbot.mouseClick(getattr(grey, f"{button}_button"), Qt.LeftButton)
+        qtbot.mouseClick(getattr(grey.browser, f"{button}_button"), Qt.LeftButton)
         seen.append(index_of(grey, x))
     assert seen == [0, 1, 0, 5, 4]  # wrapping round at both ends
-    assert grey.browser_status.text() == "Test image 5 of 6; true class: dog."
+    assert grey.browser.status.text() == "Test image 5 of 6; true class: dog."
     qtbot.waitUntil(lambda: bool(sent) and np.array_equal(sent[-1], x[4]), timeout=3000)
     for _ in range(10):
         before = index_of(grey, x)
-        qtbot.mouseClick(grey.random_button, Qt.LeftButton)
+        qtbot.mouseClick(grey.browser.random_button, Qt.LeftButton)
         assert index_of(grey, x) != before  # always another picture
 
 
 def test_browse_only_the_misclassified(qtbot, grey, test_set):
     x, y = test_set
-    assert not grey.only_wrong.isEnabled()  # not known before an evaluation
+    assert not grey.browser.only_wrong.isEnabled()  # not known before an evaluation
     errors = np.array([4, 1, 9])
     grey.set_misclassified(errors, step=200)  # 9 is not a test image: ignored
-    assert grey.only_wrong.isEnabled()
-    box = grey.only_wrong
+    assert grey.browser.only_wrong.isEnabled()
+    box = grey.browser.only_wrong
     with qtbot.waitSignal(grey.fresh_errors_wanted, timeout=1000):  # asks for a fresh list
         qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))  # the tick box
     assert box.isChecked()
-    assert grey.browser_status.text() == "2 of 6 test images misclassified at step 200."
+    assert grey.browser.status.text() == "2 of 6 test images misclassified at step 200."
     seen = []
     for button in ("next", "next", "next", "prev"):
-        qtbot.mouseClick(getattr(grey, f"{button}_button"), Qt.LeftButton)
+        qtbot.mouseClick(getattr(grey.browser, f"{button}_button"), Qt.LeftButton)
         seen.append(index_of(grey, x))
     assert seen == [1, 4, 1, 4]
     # While browsing, the count stays in view; a new evaluation replaces the list.
-    assert grey.browser_status.text().endswith("\n2 of 6 test images misclassified at step 200.")
+    assert grey.browser.status.text().endswith("\n2 of 6 test images misclassified at step 200.")
     grey.set_misclassified(errors, step=200)  # the same evaluation again: nothing to redo
-    assert "2 of 6" in grey.browser_status.text()
+    assert "2 of 6" in grey.browser.status.text()
     grey.set_misclassified(np.array([4]), step=400)
-    assert grey.browser_status.text().endswith("1 of 6 test images misclassified at step 400.")
+    assert grey.browser.status.text().endswith("1 of 6 test images misclassified at step 400.")
     for _ in range(4):
-        qtbot.mouseClick(grey.random_button, Qt.LeftButton)
+        qtbot.mouseClick(grey.browser.random_button, Qt.LeftButton)
         assert index_of(grey, x) in (1, 4)
     grey.set_misclassified([])
-    assert not grey.next_button.isEnabled()
-    qtbot.mouseClick(grey.next_button, Qt.LeftButton)
+    assert not grey.browser.next_button.isEnabled()
+    qtbot.mouseClick(grey.browser.next_button, Qt.LeftButton)
     assert index_of(grey, x) == 4  # nothing to go to
     qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))
-    assert not box.isChecked() and grey.next_button.isEnabled()
+    assert not box.isChecked() and grey.browser.next_button.isEnabled()
 
 
 def write_png(path, mode, size, colour, box=None, box_colour=None):
@@ -293,19 +293,20 @@ def texts(labels):
 def test_the_prediction_shows_the_top_three(qtbot, grey, test_set):
     x, y = test_set
     grey.show_prediction(np.array([0.1, 0.6, 0.0001, 0.2999]))
-    assert texts(grey.class_labels) == ["dog", "fish", "cat"]
-    assert texts(grey.percent_labels) == ["60.0 %", "30.0 %", "10.0 %"]
+    assert texts(grey.prediction.class_labels) == ["dog", "fish", "cat"]
+    assert texts(grey.prediction.percent_labels) == ["60.0 %", "30.0 %", "10.0 %"]
     grey.show_prediction(np.array([0.0002, 0.0001, 0.9996, 0.0001]))
-    assert texts(grey.class_labels)[:2] == ["bird", "cat"]
-    assert texts(grey.percent_labels) == ["100.0 %", "< 0.1 %", "< 0.1 %"]
+    assert texts(grey.prediction.class_labels)[:2] == ["bird", "cat"]
+    assert texts(grey.prediction.percent_labels) == ["100.0 %", "< 0.1 %", "< 0.1 %"]
     grey.show_test_image(2)  # a bird
-    assert grey.verdict.text() == "Correct."
+    assert grey.prediction.verdict.text() == "Correct."
     grey.show_test_image(3)  # a cat
-    assert grey.verdict.text() == "Wrong: the true class is cat."
+    assert grey.prediction.verdict.text() == "Wrong: the true class is cat."
     for bad in (None, np.array([0.5, 0.5]), np.array([np.nan, 0.5, 0.2, 0.3])):
         grey.show_prediction(bad)  # none, another network's, a diverged one: no prediction
-        assert texts(grey.class_labels) == ["—", "", ""] and texts(grey.percent_labels) == [""] * 3
-        assert "No prediction yet" in grey.verdict.text()
+        assert texts(grey.prediction.class_labels) == ["—", "", ""]
+        assert texts(grey.prediction.percent_labels) == [""] * 3
+        assert "No prediction yet" in grey.prediction.verdict.text()
 
 
 def test_a_long_class_name_stays_on_one_line(qtbot, grey):
@@ -313,7 +314,7 @@ def test_a_long_class_name_stays_on_one_line(qtbot, grey):
     grey.resize(300, grey.height())
     grey.show()
     qtbot.waitExposed(grey)
-    label = grey.class_labels[0]
+    label = grey.prediction.class_labels[0]
     big = label.fitted()[0].pointSizeF()
     label.setText("an exceedingly long class name that cannot fit in the pane")
     font, shown = label.fitted()

@@ -14,8 +14,8 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from cnnviz.app.panes.input_dock import _to_rgb8
 from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.app.panes.probe_pictures import to_rgb8
 from cnnviz.app.panes.receptive_overlay import spans
 from cnnviz.app.panes.saliency_overlay import TOP_PERCENTILE, blend, caption, heat_rgba, normalise
 from cnnviz.architectures import fit_to_dataset, load_architecture
@@ -267,7 +267,7 @@ def check_overlays(win, snap, text):
     assert view.label.isVisible() and view.legend.isVisible()
     pane = win.input
     np.testing.assert_array_equal(pane.saliency_heat, view.heat)
-    np.testing.assert_array_equal(pane.preview_rgb, blend(_to_rgb8(win.probe), view.heat))
+    np.testing.assert_array_equal(pane.preview_rgb, blend(to_rgb8(win.probe), view.heat))
     assert pane.explain.caption.text() == text
     assert pane.explain.caption.isVisible() and pane.explain.legend.isVisible()
 
@@ -330,7 +330,7 @@ def test_saliency_and_grad_cam_follow_the_snapshots_and_off_stops_them(qtbot, wi
     view = win.network_view.saliency
     assert view.heat is None and not view.item.isVisible() and not view.label.isVisible()
     assert win.input.saliency_heat is None and not win.input.explain.caption.isVisible()
-    np.testing.assert_array_equal(win.input.preview_rgb, _to_rgb8(win.probe))
+    np.testing.assert_array_equal(win.input.preview_rgb, to_rgb8(win.probe))
     step = win.session.latest.step
     snap = latest_when(qtbot, win, lambda s: s.step > step + 2)
     assert snap.saliency is None and snap.saliency_mode is None and snap.saliency_class is None

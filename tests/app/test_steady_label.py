@@ -61,4 +61,4 @@ def test_new_probabilities_do_not_lay_out_the_input_pane(qtbot):
         QApplication.processEvents()
     requests.close()
     assert requests.count == 0
-    assert pane.percent_labels[0].text() == "85.0 %"
+    assert pane.prediction.percent_labels[0].text() == "85.0 %"

@@ -4,7 +4,8 @@ The picture is kept at a fixed working resolution (about 280 pixels along its lo
 a whole multiple of the network's input size) and drawn scaled to fit the widget. Mouse and
 tablet (with pressure; the stylus's eraser end erases) both draw; the right mouse button
 erases too. Image files dropped on the canvas are announced with ``file_dropped``; the pane
-decides what to do with them. The canvas knows nothing of networks or datasets.
+decides what to do with them. The canvas knows nothing of networks or datasets; its
+arithmetic (the picture's size and place, the brush's width) is in canvas_geometry.py.
 """
 from __future__ import annotations
 
@@ -13,8 +14,14 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPointingDevice
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-# The working picture's longer side, in pixels, before rounding to a multiple of the input.
-WORKING_SIDE = 280
+from cnnviz.app.panes.canvas_geometry import (
+    brush_radius_on_screen,
+    fit_centred,
+    stroke_width,
+    to_picture,
+    working_scale,
+)
+
 HINT = "Draw here\nor drop an image file"
 # Over a picture the user did not draw (a test image): how to make one's own.
 PICTURE_HINT = "draw on it · Ctrl+L: blank"
@@ -49,7 +56,7 @@ class Canvas(QWidget):
     # ---- set-up and state -------------------------------------------------------------------
     def reset(self, height: int, width: int, background: QColor, ink: QColor) -> None:
         """A new blank picture for inputs of height x width, and the colours to use."""
-        scale = max(1, round(WORKING_SIDE / max(height, width)))
+        scale = working_scale(height, width)
         self._image = QImage(width * scale, height * scale, QImage.Format_RGB32)
         self._background = QColor(background)
         self._ink = QColor(ink)
@@ -109,15 +116,10 @@ class Canvas(QWidget):
     def _target(self) -> QRectF:
         """Where the picture is drawn: as large as fits, centred, keeping its aspect ratio."""
         area = QRectF(self.rect()).adjusted(1, 1, -1, -1)
-        iw, ih = self._image.width(), self._image.height()
-        scale = min(area.width() / iw, area.height() / ih)
-        w, h = iw * scale, ih * scale
-        return QRectF(area.center().x() - w / 2, area.center().y() - h / 2, w, h)
+        return QRectF(*fit_centred(area.getRect(), (self._image.width(), self._image.height())))
 
     def _to_picture(self, pos: QPointF) -> QPointF:
-        t = self._target()
-        scale = self._image.width() / t.width()
-        return QPointF((pos.x() - t.left()) * scale, (pos.y() - t.top()) * scale)
+        return QPointF(*to_picture(pos.x(), pos.y(), self._target().getRect(), self._image.width()))
 
     def _begin(self, pos: QPointF, erase: bool, pressure: float = 1.0) -> None:
         self._stroke_erases = erase or self._eraser
@@ -136,8 +138,7 @@ class Canvas(QWidget):
 
     def _paint(self, a: QPointF, b: QPointF, pressure: float) -> None:
         colour = self._background if self._stroke_erases else self._ink
-        # A light touch of a tablet pen draws a thinner line; a mouse has pressure 1.
-        width = max(1.0, self._brush_size * (0.3 + 0.7 * min(max(pressure, 0.0), 1.0)))
+        width = stroke_width(self._brush_size, pressure)  # a mouse has pressure 1
         painter = QPainter(self._image)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(QPen(colour, width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
@@ -230,7 +231,7 @@ class Canvas(QWidget):
                                                     int(strip.width()) - 4)
             painter.drawText(strip, Qt.AlignCenter, text)
         if self._hover is not None and target.contains(self._hover):
-            radius = self._brush_size / 2 * target.width() / self._image.width()
+            radius = brush_radius_on_screen(self._brush_size, target.width(), self._image.width())
             painter.setPen(QPen(QColor(128, 128, 128), 1, Qt.DashLine))
             painter.drawEllipse(self._hover, radius, radius)
         painter.end()
