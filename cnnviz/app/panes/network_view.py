@@ -7,7 +7,7 @@ labelled bars. Everything lives in one QGraphicsScene (one ImageItem per column,
 built once per network by `set_network` and only updated by `update_snapshot`. Which layers
 make a column is stage_plan.py's (no Qt); the columns are network_columns.py's and
 filter_column.py's.
-Wheel scrolls (sideways when everything fits vertically), Ctrl+wheel zooms, drag pans.
+Scrolling and zooming are network_canvas.py's.
 """
 from __future__ import annotations
 
@@ -15,11 +15,8 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
-    QApplication,
     QGraphicsScene,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -35,8 +32,8 @@ from cnnviz.app.panes.map_grid import (
     DIM_TEXT,
     text_item,
 )
+from cnnviz.app.panes.network_canvas import NetworkCanvas
 from cnnviz.app.panes.network_columns import (
-    BACKGROUND,
     GAP,
     LABELS_EVERY,
     Column,
@@ -49,71 +46,6 @@ from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
 from cnnviz.app.panes.stage_plan import plan_stages, shape_text
 from cnnviz.engine.spec import POOLS
-
-
-class _Canvas(QGraphicsView):
-    """Scrollable, zoomable view of the scene; reports the scene position under the mouse."""
-    moved = Signal(QPointF)
-    left = Signal()
-    zoomed = Signal()
-    clicked = Signal(QPointF)  # a left click that was not a drag
-    double_clicked = Signal(QPointF)
-    # pyqtgraph items in a scene look for these on their view (pg.GraphicsView has them);
-    # nothing here depends on them, so they are never emitted.
-    sigDeviceRangeChanged = Signal(object, object)
-    sigDeviceTransformChanged = Signal(object)
-
-    def __init__(self, scene):
-        super().__init__(scene)
-        self.setMouseTracking(True)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setBackgroundBrush(BACKGROUND)
-        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-
-    def zoom(self, factor: float) -> None:
-        current = self.transform().m11()
-        factor = min(max(current * factor, 0.1), 8.0) / current
-        self.scale(factor, factor)
-        self.zoomed.emit()
-
-    def wheelEvent(self, event):
-        delta = event.angleDelta().y() or event.angleDelta().x()
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.zoom(1.0015 ** delta)
-        elif (event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-              or self.verticalScrollBar().maximum() == 0):
-            bar = self.horizontalScrollBar()
-            bar.setValue(bar.value() - delta)
-        else:
-            super().wheelEvent(event)
-
-    def mouseMoveEvent(self, event):
-        super().mouseMoveEvent(event)
-        self.moved.emit(self.mapToScene(event.position().toPoint()))
-
-    def leaveEvent(self, event):
-        super().leaveEvent(event)
-        self.left.emit()
-
-    def mousePressEvent(self, event):
-        left = event.button() == Qt.MouseButton.LeftButton
-        self._pressed_at = event.position() if left else None
-        super().mousePressEvent(event)
-
-    def mouseDoubleClickEvent(self, event):
-        super().mouseDoubleClickEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.double_clicked.emit(self.mapToScene(event.position().toPoint()))
-
-    def mouseReleaseEvent(self, event):
-        super().mouseReleaseEvent(event)
-        pressed, self._pressed_at = getattr(self, "_pressed_at", None), None
-        if (pressed is not None and event.button() == Qt.MouseButton.LeftButton
-                and (event.position() - pressed).manhattanLength()
-                < QApplication.startDragDistance()):
-            self.clicked.emit(self.mapToScene(event.position().toPoint()))
 
 
 class NetworkView(QWidget):
@@ -131,18 +63,11 @@ class NetworkView(QWidget):
                         "field (outlined in cyan on the input); click it to see its "
                         "arithmetic in the Inspector.")
         self.scene = QGraphicsScene(self)
-        self.canvas = _Canvas(self.scene)
+        self.canvas = NetworkCanvas(self.scene)
         self.status = QLabel("")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
-        for text, tip, slot in (("−", "Zoom out (Ctrl+wheel)", lambda: self.canvas.zoom(1 / 1.25)),
-                                ("+", "Zoom in (Ctrl+wheel)", lambda: self.canvas.zoom(1.25)),
-                                ("Fit", "Show the whole network", self.fit),
-                                ("1:1", "Actual size", self.actual_size)):
-            button = QToolButton()
-            button.setText(text)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
+        for button in self.canvas.zoom_buttons():
             buttons.addWidget(button)
         self.gradients_button = QToolButton()
         self.gradients_button.setText("Gradients")
@@ -173,12 +98,10 @@ class NetworkView(QWidget):
         self.canvas.double_clicked.connect(self.enlarge_at)
         self.enlarged: dict[Pick, EnlargedMap] = {}
         self.canvas.left.connect(lambda: self._say(""))
-        self.canvas.zoomed.connect(self._user_zoomed)
         self.columns: list[Column] = []
         self.summary = None
         self.show_gradients = False
         self.probe: np.ndarray | None = None
-        self._auto_zoom = True
         self._labels_due = 0.0  # when the range labels may next be rewritten (time.perf_counter)
         self._latest = None  # the last snapshot drawn, and the columns it was not drawn in
         self._stale: list[Column] = []
@@ -269,8 +192,8 @@ class NetworkView(QWidget):
         bounds = self.scene.itemsBoundingRect().united(QRectF(
             0, 0, max(c.x + c.width for c in self.columns), max(c.height for c in self.columns)))
         self.scene.setSceneRect(bounds.adjusted(-12, -10, 12, 12))
-        self._auto_zoom = True
-        self._auto_fit()
+        self.canvas.auto_zoom = True
+        self.canvas.auto_fit()
         self.rebuilt.emit()
 
     def _add(self, column: Column, span: str = "") -> None:
@@ -434,35 +357,14 @@ class NetworkView(QWidget):
     # -- view ----------------------------------------------------------------------------------
 
     def fit(self) -> None:
-        self.canvas.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
-        self._auto_zoom = False
-        self._draw_stale()
+        self.canvas.fit()
 
     def actual_size(self) -> None:
-        self.canvas.resetTransform()
-        self._auto_zoom = False
-        self._draw_stale()
-
-    def _user_zoomed(self) -> None:
-        self._auto_zoom = False
-
-    def _auto_fit(self) -> None:
-        """Until the user zooms: full size, or smaller so a column's whole height is in view."""
-        if not self._auto_zoom:
-            return
-        height = self.scene.sceneRect().height()
-        room = self.canvas.viewport().height()
-        scale = min(1.0, max(0.5, room / height)) if height > 0 and room > 50 else 1.0
-        # Scale about the scene's top left, not the view's centre, so the input column stays in view.
-        anchor = self.canvas.transformationAnchor()
-        self.canvas.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
-        self.canvas.resetTransform()
-        self.canvas.scale(scale, scale)
-        self.canvas.setTransformationAnchor(anchor)
+        self.canvas.actual_size()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        self._auto_fit()
+        self.canvas.auto_fit()
         self._draw_stale()
 
     def showEvent(self, event):
