@@ -4,9 +4,9 @@ Columns: the input channels; for each conv layer its filters (out x in grid of k
 blue-white-red centred at zero) and its activation maps (after the layer's nonlinearity); the
 pooled maps after each pool; dense layers as activation strips; the class probabilities as
 labelled bars. Everything lives in one QGraphicsScene (one ImageItem per column, see map_grid),
-built once per network by `set_network` and only updated by `update_snapshot`. Which layers
-make a column is stage_plan.py's (no Qt); the columns are network_columns.py's and
-filter_column.py's.
+built once per network by `set_network` and only updated by `update_snapshot`. Which columns
+a network gets is stage_plan.py's and what each draws from a snapshot column_data.py's (both
+without Qt); the columns are network_columns.py's and filter_column.py's.
 Scrolling and zooming are network_canvas.py's.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnviz.app.panes.column_data import column_data, matches
 from cnnviz.app.panes.enlarged_map import EnlargedMap, Pick
 from cnnviz.app.panes.filter_column import FilterColumn
 from cnnviz.app.panes.inspector_select import CellPicker
@@ -44,8 +45,7 @@ from cnnviz.app.panes.network_columns import (
 )
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
-from cnnviz.app.panes.stage_plan import plan_stages, shape_text
-from cnnviz.engine.spec import POOLS
+from cnnviz.app.panes.stage_plan import ColumnPlan, plan_columns
 
 
 class NetworkView(QWidget):
@@ -149,45 +149,15 @@ class NetworkView(QWidget):
         self._latest, self._stale = None, []
         self._close_enlarged()
         self.scene.clear()
-        self.columns, self.summary, self._x = [], summary, 0.0
-        channels = summary.input[0]
-        names = ["red", "green", "blue"] if channels == 3 else None
-        self._add(MapColumn(self.scene, 0.0, "input",
-                            f"{channels} channels · {shape_text(summary.input[1:])}",
-                            "input", summary.input, None, names))
-        layers = summary.layers
-        conv = 0
-        for stage in plan_stages(summary):
-            first, last = layers[stage.first], layers[stage.last]
-            title = " → ".join(layers[i].label for i in range(stage.first, stage.last + 1)
-                               if layers[i].type != "dropout")
-            span = (f"layer {stage.first}" if stage.first == stage.last
-                    else f"layers {stage.first}–{stage.last}")
-            shape = last.out_shape
-            if stage.type == "conv":
-                weights = (first.config["filters"], first.in_shape[0], first.config["kernel"],
-                           first.config["kernel"])
-                in_names = names if stage.first == 0 else None
-                self._add(FilterColumn(self.scene, self._x, f"{first.label} filters", weights,
-                                       conv, stage.first, in_names))
-                if self.show_gradients:
-                    self._add(FilterColumn(self.scene, self._x, f"{first.label} dL/dW", weights,
-                                           conv, stage.first, in_names, gradient=True))
-                conv += 1
-            if len(shape) == 3:
-                kind = "pooled" if stage.type in POOLS else "maps"
-                self._add(MapColumn(self.scene, self._x, title,
-                                    f"{shape[0]} maps · {shape_text(shape[1:])}", kind, shape,
-                                    stage.last), span)
-                if self.show_gradients:
-                    self._add(GradientMapColumn(self.scene, self._x, f"dL/d({layers[stage.last].label})",
-                                                "red: loss rises · blue: falls", "gradients",
-                                                shape, stage.last), span)
-            elif len(shape) == 1 and stage.type != "flatten" and not (
-                    stage.type == "dense" and stage.last == len(layers) - 1):
-                self._add(StripColumn(self.scene, self._x, title, shape[0], stage.last), span)
-            # flatten (a reshape) and the last dense layer (drawn as the output) get no column
-        self._add(OutputColumn(self.scene, self._x, summary.classes))
+        self.columns, self.summary, x = [], summary, 0.0
+        for plan in plan_columns(summary, self.show_gradients):
+            column = self._make(plan, x)
+            if plan.span:
+                column.span = plan.span
+                column.note.setText(plan.span)
+            column.grow(column.note.boundingRect().width(), 0)
+            self.columns.append(column)
+            x = column.x + column.width + GAP
         # The columns' own extent too: the output's percentages are written only with data.
         bounds = self.scene.itemsBoundingRect().united(QRectF(
             0, 0, max(c.x + c.width for c in self.columns), max(c.height for c in self.columns)))
@@ -196,13 +166,17 @@ class NetworkView(QWidget):
         self.canvas.auto_fit()
         self.rebuilt.emit()
 
-    def _add(self, column: Column, span: str = "") -> None:
-        if span:
-            column.span = span
-            column.note.setText(span)
-        column.grow(column.note.boundingRect().width(), 0)
-        self.columns.append(column)
-        self._x = column.x + column.width + GAP
+    def _make(self, plan: ColumnPlan, x: float) -> Column:
+        if plan.kind == "filters":
+            return FilterColumn(self.scene, x, plan.title, plan.shape, plan.conv, plan.layer,
+                                plan.names, gradient=plan.gradient)
+        if plan.kind == "dense":
+            return StripColumn(self.scene, x, plan.title, plan.shape[0], plan.tap)
+        if plan.kind == "output":
+            return OutputColumn(self.scene, x, self.summary.classes)
+        kind = GradientMapColumn if plan.kind == "gradients" else MapColumn
+        return kind(self.scene, x, plan.title, plan.subtitle, plan.kind, plan.shape, plan.tap,
+                    plan.names)
 
     def clear(self) -> None:
         """Forget the network: an empty view with a hint."""
@@ -225,21 +199,7 @@ class NetworkView(QWidget):
 
     def matches(self, snapshot) -> bool:
         """Whether the snapshot's taps and weights belong to the network that is drawn."""
-        if self.summary is None:
-            return False
-        layers = self.summary.layers
-        taps = snapshot.probe_taps
-        if taps and (len(taps) != len(layers)
-                     or any(t.shape != info.out_shape for t, info in zip(taps, layers))):
-            return False
-        convs = [info for info in layers if info.type == "conv"]
-        weights = snapshot.conv_weights
-        if len(weights) != len(convs) or any(
-                w.shape != (c.config["filters"], c.in_shape[0], c.config["kernel"],
-                            c.config["kernel"]) for w, c in zip(weights, convs)):
-            return False
-        p = snapshot.probe_probabilities
-        return p is None or p.shape == (len(self.summary.classes),)
+        return matches(self.summary, snapshot)
 
     def update_snapshot(self, snapshot) -> bool:
         """Redraw from a snapshot; False (and nothing changed) if it belongs to another network.
@@ -260,7 +220,16 @@ class NetworkView(QWidget):
         return True
 
     def _draw(self, column: Column, snapshot, labels: bool) -> None:
-        self._draw_column(column, snapshot, labels)
+        data = column_data(column, snapshot, self.probe)
+        if data is None:
+            column.blank()
+        elif isinstance(column, MapColumn):
+            column.update(data, labels)
+        else:
+            column.update(data)
+        if isinstance(column, FilterColumn) and not column.gradient:
+            top = getattr(snapshot, "top_images", None)
+            column.show_dead(None if top is self._left_behind else top)
         for pick, window in self.enlarged.items():
             if self.columns[pick.column] is column:
                 part = column.part(pick.channel, pick.inner)
@@ -298,43 +267,6 @@ class NetworkView(QWidget):
         for window in list(self.enlarged.values()):  # their columns are gone
             window.close()
         self.enlarged.clear()
-
-    def _draw_column(self, column: Column, snapshot, labels: bool) -> None:
-        taps = snapshot.probe_taps
-        probe = getattr(snapshot, "probe", None)
-        probe = self.probe if probe is None else probe
-        gradients = getattr(snapshot, "probe_gradients", None)
-        if isinstance(column, FilterColumn) and column.gradient:
-            if gradients is None or len(gradients.filters) <= column.conv:
-                column.blank()
-            else:
-                column.update(gradients.filters[column.conv])
-        elif isinstance(column, GradientMapColumn):
-            grad = None if gradients is None else gradients.maps[column.tap]
-            if grad is None or grad.shape != column.shape:
-                column.blank()
-            else:
-                column.update(grad, labels)
-        elif isinstance(column, FilterColumn):
-            column.update(snapshot.conv_weights[column.conv])
-            top = getattr(snapshot, "top_images", None)
-            column.show_dead(None if top is self._left_behind else top)
-        elif isinstance(column, OutputColumn):
-            if snapshot.probe_probabilities is None:
-                column.blank()
-            else:
-                column.update(snapshot.probe_probabilities)
-        elif column.kind == "input":
-            if taps and probe is not None and probe.shape == column.shape:
-                column.update(probe, labels)
-            else:
-                column.blank()
-        elif taps and isinstance(column, MapColumn):
-            column.update(taps[column.tap], labels)
-        elif taps:
-            column.update(taps[column.tap])
-        else:
-            column.blank()
 
     def _visible_columns(self) -> list[Column]:
         """The columns at least partly in view (all of them while the view is not on screen);
