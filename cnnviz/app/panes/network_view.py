@@ -4,10 +4,14 @@ Columns: the input channels; for each conv layer its filters (out x in grid of k
 blue-white-red centred at zero) and its activation maps (after the layer's nonlinearity); the
 pooled maps after each pool; dense layers as activation strips; the class probabilities as
 labelled bars. Everything lives in one QGraphicsScene (one ImageItem per column, see map_grid),
-built once per network by `set_network` and only updated by `update_snapshot`. Which columns
-a network gets is stage_plan.py's and what each draws from a snapshot column_data.py's (both
-without Qt); the columns are network_columns.py's and filter_column.py's.
-Scrolling and zooming are network_canvas.py's.
+built once per network by `set_network` and only updated by `update_snapshot`.
+
+This module ties the parts together: which columns a network gets is stage_plan.py's and what
+each draws from a snapshot column_data.py's (both without Qt); the columns are
+network_columns.py's and filter_column.py's; which cell is under a point is
+network_geometry.py's (no Qt), asked through `cell_at` by the hover text, the enlarged maps
+and the overlays (receptive_overlay.py, saliency_overlay.py, inspector_select.py); the
+scrolling and zooming are network_canvas.py's.
 """
 from __future__ import annotations
 
@@ -15,24 +19,13 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import (
-    QGraphicsScene,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from cnnviz.app.panes.column_data import column_data, matches
 from cnnviz.app.panes.enlarged_map import EnlargedMap, Pick
 from cnnviz.app.panes.filter_column import FilterColumn
 from cnnviz.app.panes.inspector_select import CellPicker
-from cnnviz.app.panes.map_grid import (
-    DIM_TEXT,
-    text_item,
-)
+from cnnviz.app.panes.map_grid import DIM_TEXT, text_item
 from cnnviz.app.panes.network_canvas import NetworkCanvas
 from cnnviz.app.panes.network_columns import (
     GAP,
@@ -43,9 +36,16 @@ from cnnviz.app.panes.network_columns import (
     OutputColumn,
     StripColumn,
 )
+from cnnviz.app.panes.network_geometry import Cell, NetworkGeometry
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
 from cnnviz.app.panes.stage_plan import ColumnPlan, plan_columns
+
+GRADIENTS_TIP = ("Show the backward pass beside the forward one: the gradient of the probe "
+                 "image's loss with respect to each conv layer's weights and to each map (the "
+                 "loss of its true class for a test image, else of the class chosen under "
+                 "Explain, else of the predicted class). Red: the loss rises with the value, "
+                 "blue: it falls. Shortcut: G.")
 
 
 class NetworkView(QWidget):
@@ -72,12 +72,7 @@ class NetworkView(QWidget):
         self.gradients_button = QToolButton()
         self.gradients_button.setText("Gradients")
         self.gradients_button.setCheckable(True)
-        self.gradients_button.setToolTip(
-            "Show the backward pass beside the forward one: the gradient of the probe image's "
-            "loss with respect to each conv layer's weights and to each map (the loss of its "
-            "true class for a test image, else of the class chosen under Explain, else of the "
-            "predicted class). Red: the loss rises "
-            "with the value, blue: it falls. Shortcut: G.")
+        self.gradients_button.setToolTip(GRADIENTS_TIP)
         self.gradients_button.toggled.connect(self.set_gradients)
         buttons.addWidget(self.gradients_button)
         hint = QLabel("wheel: scroll · Ctrl+wheel: zoom · drag: pan · click: inspect · "
@@ -99,6 +94,7 @@ class NetworkView(QWidget):
         self.enlarged: dict[Pick, EnlargedMap] = {}
         self.canvas.left.connect(lambda: self._say(""))
         self.columns: list[Column] = []
+        self.geometry = NetworkGeometry()  # where the columns' cells are: cell_at
         self.summary = None
         self.show_gradients = False
         self.probe: np.ndarray | None = None
@@ -158,6 +154,7 @@ class NetworkView(QWidget):
             column.grow(column.note.boundingRect().width(), 0)
             self.columns.append(column)
             x = column.x + column.width + GAP
+        self.geometry = NetworkGeometry(column.region() for column in self.columns)
         # The columns' own extent too: the output's percentages are written only with data.
         bounds = self.scene.itemsBoundingRect().united(QRectF(
             0, 0, max(c.x + c.width for c in self.columns), max(c.height for c in self.columns)))
@@ -183,6 +180,7 @@ class NetworkView(QWidget):
         self._close_enlarged()
         self.scene.clear()
         self.columns, self.summary, self.probe = [], None, None
+        self.geometry = NetworkGeometry()
         self._latest, self._stale = None, []
         text_item(self.scene, "No network yet: choose an architecture and a dataset.", 0, 0, 14,
                   color=DIM_TEXT)
@@ -232,41 +230,7 @@ class NetworkView(QWidget):
             column.show_dead(None if top is self._left_behind else top)
         for pick, window in self.enlarged.items():
             if self.columns[pick.column] is column:
-                part = column.part(pick.channel, pick.inner)
-                if part is not None:
-                    window.show_array(part)
-
-    def enlarge_at(self, pos: QPointF) -> EnlargedMap | None:
-        """Open the map or filter under `pos` large, in a window that follows training."""
-        for index, column in enumerate(self.columns):
-            picked = column.pick(pos) if column.contains(pos) else None
-            if picked is not None:
-                return self.enlarge(Pick(index, *picked))
-        return None
-
-    def enlarge(self, pick: Pick) -> EnlargedMap:
-        window = self.enlarged.get(pick)
-        if window is None:
-            column = self.columns[pick.column]
-            if pick.inner is None:
-                what = f"{column.title} · {column.names[pick.channel]}"
-            else:
-                name = column.in_names[pick.inner] if column.in_names else str(pick.inner)
-                what = f"{column.title} · filter {pick.channel} on input {name}"
-            window = EnlargedMap(f"{what} — cnnviz", column.kind, self)
-            window.destroyed.connect(lambda *_: self.enlarged.pop(pick, None))
-            self.enlarged[pick] = window
-            part = column.part(pick.channel, pick.inner)
-            if part is not None:
-                window.show_array(part)
-        window.show()
-        window.raise_()
-        return window
-
-    def _close_enlarged(self) -> None:
-        for window in list(self.enlarged.values()):  # their columns are gone
-            window.close()
-        self.enlarged.clear()
+                window.follow(column)
 
     def _visible_columns(self) -> list[Column]:
         """The columns at least partly in view (all of them while the view is not on screen);
@@ -286,6 +250,41 @@ class NetworkView(QWidget):
             self._draw(column, self._latest, True)
             self._stale.remove(column)
 
+    # -- the mouse -----------------------------------------------------------------------------
+
+    def cell_at(self, pos: QPointF) -> Cell | None:
+        """The cell under a scene position (network_geometry.py), or None."""
+        return self.geometry.cell_at(pos.x(), pos.y())
+
+    def _hover(self, pos: QPointF) -> None:
+        cell = self.cell_at(pos)
+        self._say("" if cell is None else self.columns[cell.column].describe(cell) or "")
+
+    def _say(self, text: str) -> None:
+        if text != self.status.text():
+            self.status.setText(text)
+            self.hovered.emit(text)
+
+    def enlarge_at(self, pos: QPointF) -> EnlargedMap | None:
+        """Open the map or filter under `pos` large, in a window that follows training."""
+        cell = self.cell_at(pos)
+        pick = None if cell is None else Pick.of(cell)
+        return None if pick is None else self.enlarge(pick)
+
+    def enlarge(self, pick: Pick) -> EnlargedMap:
+        window = self.enlarged.get(pick)
+        if window is None:
+            window = self.enlarged[pick] = EnlargedMap.of(self.columns[pick.column], pick, self)
+            window.destroyed.connect(lambda *_: self.enlarged.pop(pick, None))
+        window.show()
+        window.raise_()
+        return window
+
+    def _close_enlarged(self) -> None:
+        for window in list(self.enlarged.values()):  # their columns are gone
+            window.close()
+        self.enlarged.clear()
+
     # -- view ----------------------------------------------------------------------------------
 
     def fit(self) -> None:
@@ -302,15 +301,3 @@ class NetworkView(QWidget):
     def showEvent(self, event):
         super().showEvent(event)
         self._draw_stale()
-
-    def _hover(self, pos: QPointF) -> None:
-        for column in self.columns:
-            if column.contains(pos):
-                self._say(column.lookup(pos) or "")
-                return
-        self._say("")
-
-    def _say(self, text: str) -> None:
-        if text != self.status.text():
-            self.status.setText(text)
-            self.hovered.emit(text)
