@@ -19,8 +19,9 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
+from cnnviz.app.panes.box_layout import stack
 from cnnviz.app.panes.column_data import column_data, matches
 from cnnviz.app.panes.enlarged_map import EnlargedMap, Pick
 from cnnviz.app.panes.filter_column import FilterColumn
@@ -83,12 +84,7 @@ class NetworkView(QWidget):
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         buttons.addWidget(hint)
         buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addLayout(buttons)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.status)
+        stack(self, buttons, (self.canvas, 1), self.status, margin=2)
         self.canvas.moved.connect(self._hover)
         self.canvas.double_clicked.connect(self.enlarge_at)
         self.enlarged: dict[Pick, EnlargedMap] = {}
