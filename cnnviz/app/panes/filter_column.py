@@ -20,8 +20,6 @@ from cnnviz.app.panes.map_grid import (
 )
 from cnnviz.app.panes.network_columns import (
     DEAD_MARK,
-    DEAD_TIP,
-    HELP,
     MAX_KERNELS,
     TOP,
     Column,
@@ -29,6 +27,7 @@ from cnnviz.app.panes.network_columns import (
     set_text,
 )
 from cnnviz.app.panes.network_geometry import FilterRegion
+from cnnviz.app.panes.network_help import DEAD_TIP, HELP
 from cnnviz.app.panes.overlay_items import overlay
 from cnnviz.app.panes.text_sheet import TextSheet
 
