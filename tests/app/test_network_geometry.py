@@ -3,32 +3,26 @@ column lies under a scene point, and where a cell lies. The columns are laid out
 (mosaics of known pitch at known places) and every expected number is worked out by hand."""
 import pytest
 
+from cnnviz.app.panes import network_geometry as regions
 from cnnviz.app.panes.map_grid import Mosaic  # pure numpy: the tiles' layout
-from cnnviz.app.panes.network_geometry import (
-    Cell,
-    FilterRegion,
-    Grid,
-    MapRegion,
-    NetworkGeometry,
-    Region,
-    RowsRegion,
-    StripRegion,
-)
+from cnnviz.app.panes.network_geometry import Cell, Grid, NetworkGeometry
 
 # Column 0: 5 maps of 4x3 pixels in a 2x3 mosaic at a pitch of 6x5 pixels, pixel (0, 0) at
 # scene (100, 58), 2 units a pixel: tile t starts at pixel (5 * (t % 3), 6 * (t // 3)).
-MAPS = MapRegion("maps", 100, 30, 82, Grid(Mosaic(2, 3, 4, 3, 6, 5), 100, 58, 2, 2), shown=5)
+MAPS = regions.MapRegion("maps", 100, 30, 82, Grid(Mosaic(2, 3, 4, 3, 6, 5), 100, 58, 2, 2),
+                         shown=5)
 # Column 1: 3 filters x 2 inputs of 3x3 kernels at a pitch of 4, from scene (172, 72), 3 units
 # a pixel; the column starts at 150 (the filter numbers are left of the kernels).
-FILTERS = FilterRegion("filters", 150, 46, 108, Grid(Mosaic(3, 2, 3, 3, 4, 4), 172, 72, 3, 3))
+FILTERS = regions.FilterRegion("filters", 150, 46, 108,
+                               Grid(Mosaic(3, 2, 3, 3, 4, 4), 172, 72, 3, 3))
 # Column 2: 150 dense units down strips of 128, each strip a pixel wide at a pitch of 2,
 # a pixel 20 units wide and 4 high, from scene (250, 58).
-STRIP = StripRegion("dense", 250, 80, 600, Grid(Mosaic(1, 2, 128, 1, 128, 2), 250, 58, 20, 4),
-                    per=128, units=150)
+STRIP = regions.StripRegion("dense", 250, 80, 600,
+                            Grid(Mosaic(1, 2, 128, 1, 128, 2), 250, 58, 20, 4), per=128, units=150)
 # Column 3: no cells (as a column of a kind that says nothing).
-EMPTY = Region("input", 340, 40, 100)
+EMPTY = regions.Region("input", 340, 40, 100)
 # Column 4: 8 classes in rows of 20 units from y = 58.
-OUTPUT = RowsRegion("output", 400, 220, 218, top=58, row=20, classes=8)
+OUTPUT = regions.RowsRegion("output", 400, 220, 218, top=58, row=20, classes=8)
 
 VIEW = NetworkGeometry([MAPS, FILTERS, STRIP, EMPTY, OUTPUT])
 
@@ -68,7 +62,7 @@ def test_a_point_off_the_cells_finds_nothing(point):
 
 
 def test_a_point_in_a_column_without_cells_does_not_reach_another_column():
-    overlapping = NetworkGeometry([Region("input", 0, 500, 500), MAPS])
+    overlapping = NetworkGeometry([regions.Region("input", 0, 500, 500), MAPS])
     assert overlapping.cell_at(113, 75) is None
 
 
