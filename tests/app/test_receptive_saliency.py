@@ -14,9 +14,10 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from cnnviz.app.panes.network_view import NetworkView
 from cnnviz.app.panes.probe_pictures import to_rgb8
-from cnnviz.app.panes.receptive_overlay import spans
+from cnnviz.app.panes.network_geometry import Cell
+from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.app.panes.receptive_boxes import axis_spans
 from cnnviz.app.panes.saliency_overlay import TOP_PERCENTILE, blend, caption, heat_rgba, normalise
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.engine.receptive import input_box
@@ -124,7 +125,7 @@ def test_hovering_a_map_cell_outlines_its_input_box_on_every_input_tile(view, na
         for tile in sorted({0, column.shown - 1}):
             for y, x in cells(h, w):
                 hover(view, pixel(column, tile, y, x))
-                assert rf.cell == (index, tile, y, x)
+                assert rf.cell == Cell(index, column.kind, tile, y, x)
                 box = input_box(summary, column.tap, y, x)
                 assert rf.box == box, (column.title, y, x)
                 drawn = coords(rf.input_rects())
@@ -164,8 +165,7 @@ def test_the_tables_agree_with_input_box_for_every_cell(name):
         if len(info.out_shape) != 3:
             break
         _, h, w = info.out_shape
-        rows = spans(summary.layers[:info.index + 1], h, 0)
-        cols = spans(summary.layers[:info.index + 1], w, 1)
+        rows, cols = axis_spans(summary, info.index, h, w)
         for y in range(h):
             for x in range(w):
                 assert (rows[y, 0], cols[x, 0], rows[y, 1], cols[x, 1]) == \

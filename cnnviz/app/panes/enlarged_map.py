@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, plain, sequential_lut
 
+ENLARGED_KINDS = ("input", "maps", "pooled", "gradients", "filters")  # a dense unit is one number
+
 
 @dataclass(frozen=True)
 class Pick:
@@ -21,6 +23,11 @@ class Pick:
     column: int
     channel: int
     inner: int | None = None
+
+    @classmethod
+    def of(cls, cell) -> Pick | None:
+        """The map or kernel a double-click on a Cell (network_geometry.py) opens, if any."""
+        return cls(cell.column, cell.tile, cell.inner) if cell.kind in ENLARGED_KINDS else None
 
 
 LUTS = {"input": grey_lut, "filters": diverging_lut}
@@ -32,6 +39,7 @@ class EnlargedMap(QWidget):
         self.setWindowTitle(title)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.kind, self.data = kind, None
+        self.pick: Pick | None = None  # what of a view's column it shows (EnlargedMap.of)
         self.view = pg.GraphicsLayoutWidget()
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -47,6 +55,25 @@ class EnlargedMap(QWidget):
         layout.addWidget(self.range)
         self.view.scene().sigMouseMoved.connect(self._hover)
         self.resize(420, 460)
+
+    @classmethod
+    def of(cls, column, pick: Pick, parent: QWidget | None = None) -> EnlargedMap:
+        """The window for a pick of a view's column, titled after it, showing its array."""
+        if pick.inner is None:
+            what = f"{column.title} · {column.names[pick.channel]}"
+        else:
+            name = column.in_names[pick.inner] if column.in_names else str(pick.inner)
+            what = f"{column.title} · filter {pick.channel} on input {name}"
+        window = cls(f"{what} — cnnviz", column.kind, parent)
+        window.pick = pick
+        window.follow(column)
+        return window
+
+    def follow(self, column) -> None:
+        """Show the picked part of the data the column drew last (nothing before it drew)."""
+        part = column.part(self.pick.channel, self.pick.inner)
+        if part is not None:
+            self.show_array(part)
 
     def show_array(self, array: np.ndarray) -> None:
         """Draw the (H, W) array: weights on levels ±max|w| (white is zero), maps on their own

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QWidget
 
+from cnnviz.app.panes.box_layout import stack
 from cnnviz.app.panes.saliency_overlay import LEGEND_HELP, MODE_HELP, legend_image
 from cnnviz.app.panes.style import set_style_sheet
 
@@ -73,12 +74,7 @@ class ExplainControls(QWidget):
             legend.addWidget(widget)
         legend.addStretch(1)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(choices)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.legend)
+        stack(self, choices, self.caption, self.legend)
         self.set_classes([])
 
     def set_classes(self, names: Sequence[str]) -> None:

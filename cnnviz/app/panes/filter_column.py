@@ -6,11 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import (
-    QGraphicsRectItem,
-)
+from PySide6.QtWidgets import QGraphicsRectItem
 
 from cnnviz.app.panes.map_grid import (
     DIM_TEXT,
@@ -23,12 +20,15 @@ from cnnviz.app.panes.map_grid import (
 )
 from cnnviz.app.panes.network_columns import (
     DEAD_MARK,
-    DEAD_TIP,
-    HELP,
     MAX_KERNELS,
     TOP,
     Column,
+    grid,
+    set_text,
 )
+from cnnviz.app.panes.network_geometry import FilterRegion
+from cnnviz.app.panes.network_help import DEAD_TIP, HELP
+from cnnviz.app.panes.overlay_items import overlay
 from cnnviz.app.panes.text_sheet import TextSheet
 
 
@@ -83,9 +83,7 @@ class FilterColumn(Column):
         self.mosaic.tiles[...] = weights[:self.rows, :self.cols]
         bound = float(np.abs(weights).max()) or 1.0
         self.image.show(levels=(-bound, bound))
-        text = f"layer {self.layer} · {self.what} ±{fmt(bound)}"
-        if self.note.text() != text:
-            self.note.setText(text)
+        set_text(self.note, f"layer {self.layer} · {self.what} ±{fmt(bound)}")
 
     def blank(self) -> None:
         super().blank()
@@ -109,31 +107,25 @@ class FilterColumn(Column):
         if dead is not None and dead[:self.rows].any() and not self._dead_marks:
             (x, y), scale, k = self.kernels_at, self.scale, self.shape[2]
             for i in range(self.rows):  # the row's kernels dimmed, in a red frame
-                mark = QGraphicsRectItem(x - 1, y + i * (k + 1) * scale - 1,
-                                         self.image.width - scale + 2, k * scale + 2)
-                mark.setPen(QPen(DEAD_MARK, 1.5))
+                mark = overlay(self.scene, QGraphicsRectItem(
+                    x - 1, y + i * (k + 1) * scale - 1, self.image.width - scale + 2,
+                    k * scale + 2), QPen(DEAD_MARK, 1.5), 5)
                 mark.setBrush(QBrush(QColor(30, 31, 34, 150)))
-                mark.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-                mark.setZValue(5)
-                mark.hide()
-                self.scene.addItem(mark)
                 self._dead_marks.append(mark)
         for i, mark in enumerate(self._dead_marks):
             mark.setVisible(dead is not None and bool(dead[i]))
             mark.setToolTip(DEAD_TIP.format(f=i, n=self.evaluated))
 
-    def pick(self, pos):
-        where = self.image.locate(pos)
-        return None if where is None else (where[0], where[1])
+    def region(self):
+        return FilterRegion(self.kind, self.x, self.width, self.height, grid(self.image))
 
     def part(self, channel, inner):
         return None if self.data is None else self.data[channel, inner]
 
-    def lookup(self, pos):
-        where = self.image.locate(pos)
-        if where is None or self.data is None:
+    def describe(self, cell):
+        if self.data is None:
             return None
-        f, c, y, x = where
+        f, c, y, x = cell.tile, cell.inner, cell.y, cell.x
         name = f"input {self.in_names[c]}" if self.in_names else f"input channel {c}"
         what = "dL/dW" if self.gradient else "weight"
         text = (f"{self.title} · filter {f} (makes map ch {f}) · {name} · "

@@ -1,25 +1,42 @@
 """Clicking a cell in the network view: what to inspect, and a marker on what was picked.
 
 CellPicker listens to the view's canvas (a click is a press and release without a drag, so
-dragging to pan never picks anything) and turns the scene position into an InspectRequest:
-a pixel of a conv, activation or pooled map asks for (channel, y, x) of the layer that column
-shows, a unit of a dense strip for (unit,), the output column for the softmax. The view emits it
-as `cell_clicked`; a weight of a filter (or its gradient) gives a WeightRef, whose update the
+dragging to pan never picks anything), asks the view which cell was clicked (its one
+hit-test, NetworkView.cell_at) and turns it into an InspectRequest: a pixel of a conv,
+activation or pooled map asks for (channel, y, x) of the layer that column shows, a unit of a
+dense strip for (unit,), the output column for the softmax. The view emits it as
+`cell_clicked`; a weight of a filter (or its gradient) gives a WeightRef, whose update the
 window shows. The marker outlines the picked cell; it is made again when the view rebuilds
 its columns (set_network clears the scene), and the pick is then forgotten.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from cnnviz.app.panes.network_geometry import Cell
+from cnnviz.app.panes.overlay_items import outline_pen, overlay, scene_rect
 from cnnviz.engine.inspect import SOFTMAX, InspectRequest
 from cnnviz.engine.weight_update import WeightRef
 
 MARK = QColor("#ff3df2")        # the picked cell's outline (the hover outline is cyan)
 MARK_HALO = QColor(0, 0, 0, 200)
 Z_MARK = 12
+
+
+def request_for(cell: Cell, column) -> InspectRequest | WeightRef | None:
+    """What clicking `cell` of `column` asks for: None for the input and the gradient maps,
+    which have no arithmetic of their own to show."""
+    if cell.kind in ("maps", "pooled"):
+        return InspectRequest(column.tap, (cell.tile, cell.y, cell.x))
+    if cell.kind == "filters":  # a weight (or its gradient): its update
+        return WeightRef(column.layer, "weight", (cell.tile, cell.inner, cell.y, cell.x))
+    if cell.kind == "dense":
+        return InspectRequest(column.tap, (cell.tile,))
+    if cell.kind == "output":
+        return InspectRequest(SOFTMAX)
+    return None
 
 
 class CellPicker:
@@ -41,48 +58,16 @@ class CellPicker:
         self.view.cell_clicked.emit(request)
 
     def request_at(self, pos: QPointF) -> tuple[InspectRequest | WeightRef, QRectF] | None:
-        """The request a click at this scene position makes, and the scene rect of the cell."""
-        for column in self.view.columns:
-            if not column.contains(pos):
-                continue
-            if column.kind in ("maps", "pooled") and column.tap is not None:
-                where = column.image.locate(pos)
-                if where is None:
-                    return None
-                row, col, y, x = where
-                channel = row * column.mosaic.cols + col
-                if channel >= column.shown:
-                    return None
-                tx, ty = column.mosaic.tile_origin(row, col)
-                return (InspectRequest(column.tap, (channel, y, x)),
-                        _rect(column.image, tx + x, ty + y))
-            if column.kind == "filters":  # a weight (or its gradient): its update
-                where = column.image.locate(pos)
-                if where is None:
-                    return None
-                f, c, y, x = where
-                tx, ty = column.mosaic.tile_origin(f, c)
-                return (WeightRef(column.layer, "weight", (f, c, y, x)),
-                        _rect(column.image, tx + x, ty + y))
-            if column.kind == "dense":
-                where = column.image.locate(pos)
-                if where is None:
-                    return None
-                _, strip, y, _ = where
-                unit = strip * column.per + y
-                if unit >= column.units:
-                    return None
-                tx, ty = column.mosaic.tile_origin(0, strip)
-                return InspectRequest(column.tap, (unit,)), _rect(column.image, tx, ty + y)
-            if column.kind == "output" and column.tracks:
-                top = column.tracks[0].rect().top()
-                bottom = column.tracks[-1].rect().bottom()
-                if not top <= pos.y() <= bottom + 4:
-                    return None
-                return (InspectRequest(SOFTMAX),
-                        QRectF(column.x - 3, top - 3, column.width + 6, bottom - top + 6))
+        """The request a click at this scene position makes, and the rect its marker rings:
+        the cell a unit wider on each side, so that the ring shows the pixel instead of
+        hiding it however small the pixel is drawn (the output's bars, bigger, by 3)."""
+        cell = self.view.cell_at(pos)
+        request = None if cell is None else request_for(cell, self.view.columns[cell.column])
+        if request is None:
             return None
-        return None
+        margin = 3 if cell.kind == "output" else 1
+        rect = scene_rect(self.view.geometry.cell_rect(cell))
+        return request, rect.adjusted(-margin, -margin, margin, margin)
 
     def mark(self, request: InspectRequest | None, rect: QRectF | None = None) -> None:
         """Outline `rect` as the picked cell; None takes the marker away."""
@@ -103,23 +88,6 @@ class CellPicker:
 
     def _rebuild(self) -> None:
         """Make the marker's items again for the view's new scene; the pick is forgotten."""
-        view = self.view
-        self.request, self._items = None, []
-        for colour, width in ((MARK_HALO, 4.0), (MARK, 2.0)):
-            pen = QPen(colour, width)
-            pen.setCosmetic(True)  # as thick at any zoom
-            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-            item = QGraphicsRectItem()
-            item.setPen(pen)
-            item.setZValue(Z_MARK)
-            item.setVisible(False)
-            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            view.scene.addItem(item)
-            self._items.append(item)
-
-
-def _rect(image, tx: float, ty: float) -> QRectF:
-    """Scene rect around image pixel (tx, ty) of a MosaicImage: a unit wider on each side, so
-    the outline rings the pixel instead of hiding it, however small the pixel is drawn."""
-    top_left = image.to_scene(tx, ty)
-    return QRectF(top_left, image.to_scene(tx + 1, ty + 1)).adjusted(-1, -1, 1, 1)
+        self.request = None
+        self._items = [overlay(self.view.scene, QGraphicsRectItem(), outline_pen(colour, width),
+                               Z_MARK) for colour, width in ((MARK_HALO, 4.0), (MARK, 2.0))]

@@ -1,7 +1,8 @@
 """The network view's columns, one per stage: maps (the input, activation and pooled maps,
 and with gradients on their dL/d(map)), dense strips and the output's probability bars; the
 filters are in filter_column.py. Each column is built once for its network and then only
-given new arrays (update); `lookup` says what is under the mouse."""
+given new arrays (update). Its `region` tells network_geometry.py where its cells are, and
+`describe` what one of them holds, for the hover text."""
 from __future__ import annotations
 
 import math
@@ -27,6 +28,16 @@ from cnnviz.app.panes.map_grid import (
     sequential_lut,
     text_item,
 )
+from cnnviz.app.panes.network_geometry import (
+    Cell,
+    Grid,
+    MapRegion,
+    NetworkGeometry,
+    Region,
+    RowsRegion,
+    StripRegion,
+)
+from cnnviz.app.panes.network_help import HELP
 from cnnviz.app.panes.stage_plan import shape_text
 from cnnviz.app.panes.text_sheet import TextSheet
 
@@ -41,31 +52,19 @@ BACKGROUND = QColor("#1e1f22")
 # per snapshot (benchmarks/gui_responsiveness.py). A snapshot that is not "running" writes them.
 LABELS_EVERY = 0.25
 DEAD_MARK = QColor("#ff4d40")
-DEAD_TIP = ("Dead filter {f}: its map was 0 for every one of the {n:,} test images of the last "
-            "evaluation. The ReLU after it never lets anything through, so no gradient reaches "
-            "its weights and it cannot learn back by itself. Try a smaller learning rate (a too "
-            "large step often kills filters), a leaky ReLU or batch norm before the ReLU, or Reset "
-            "for new weights. The Top images dock shows what the live filters respond to.")
 
-HELP = {
-    "input": "The probe image, one channel per tile (for colour images: red, green, blue). "
-             "Bright = high value.",
-    "filters": "A conv layer's filters: row f holds the small kernels that filter f slides over "
-               "each input channel (columns). Red = positive weight, blue = negative, white = 0.",
-    "maps": "Activation maps: what each filter responds to in the probe image, after the "
-            "nonlinearity. Each map has its own colour scale (yellow = its highest value).",
-    "pooled": "Pooled maps: each map shrunk by keeping the largest (max pooling) or average value "
-              "of each small window, so the network keeps what was found and forgets exactly where.",
-    "dense": "A dense layer: one cell per unit, from the top, coloured by its activation "
-             "(yellow = highest in this layer).",
-    "output": "Class probabilities (softmax of the last layer): how sure the network is that "
-              "the probe image shows each class.",
-    "gradients": "dL/d(map): how the probe's loss changes when a cell of the map beside it goes "
-                 "up (red: the loss rises, blue: it falls, white: no effect). Backpropagation "
-                 "carries this from the output back to every layer; each map has its own scale.",
-    "filter gradients": "dL/dW for the probe: the direction each weight of the filters would be "
-                        "pushed by this one image (red: lowering the weight lowers the loss).",
-}
+
+def set_text(label, text: str) -> None:
+    """Write a label (a scene text or a TextSheet's) only when its text changes: each write
+    lays the text out again and repaints it."""
+    if label.text() != text:
+        label.setText(text)
+
+
+def grid(image: MosaicImage) -> Grid:
+    """Where a MosaicImage's tiles lie in the scene, for the view's hit-test."""
+    pos = image.item.pos()
+    return Grid(image.mosaic, pos.x(), pos.y(), image.scale_x, image.scale_y)
 
 
 class Column:
@@ -86,14 +85,21 @@ class Column:
         self.width, self.height = max(self.width, width), max(self.height, bottom)
 
     def contains(self, pos: QPointF) -> bool:
-        return self.x <= pos.x() < self.x + self.width and 0 <= pos.y() < self.height
+        return self.region().contains(pos.x(), pos.y())
+
+    def region(self) -> Region:
+        """Where the column and its cells are, for the view's hit-test (network_geometry.py)."""
+        return Region(self.kind, self.x, self.width, self.height)
+
+    def describe(self, cell: Cell) -> str | None:
+        """What a cell holds, from the data last drawn (None before any)."""
+        return None
 
     def lookup(self, pos: QPointF) -> str | None:
-        return None
-
-    def pick(self, pos: QPointF) -> tuple[int, int | None] | None:
-        """The (map, None) or (filter, input) under `pos` that a double-click enlarges."""
-        return None
+        """What is under a scene position, for a pane that shows this column on its own (the
+        network view asks its geometry, which holds all of its columns)."""
+        cell = NetworkGeometry([self.region()]).cell_at(pos.x(), pos.y())
+        return None if cell is None else self.describe(cell)
 
     def part(self, channel: int, inner: int | None) -> np.ndarray | None:
         """The 2-D array of a pick, from the data last drawn."""
@@ -148,9 +154,7 @@ class MapColumn(Column):
         if not labels:
             return
         for label, lo, hi in zip(self.labels, low.tolist(), high.tolist()):
-            text = f"{fmt(lo)} … {fmt(hi)}"
-            if label.text() != text:
-                label.setText(text)
+            set_text(label, f"{fmt(lo)} … {fmt(hi)}")
 
     def blank(self) -> None:
         super().blank()
@@ -159,26 +163,18 @@ class MapColumn(Column):
         for label in self.labels:
             label.setText("")
 
-    def pick(self, pos):
-        where = self.image.locate(pos)
-        if where is None or where[0] * self.mosaic.cols + where[1] >= self.shown:
-            return None
-        return where[0] * self.mosaic.cols + where[1], None
+    def region(self):
+        return MapRegion(self.kind, self.x, self.width, self.height, grid(self.image), self.shown)
 
     def part(self, channel, inner):
         return None if self.data is None else self.data[channel]
 
-    def lookup(self, pos):
-        where = self.image.locate(pos)
-        if where is None or self.data is None:
+    def describe(self, cell):
+        if self.data is None:
             return None
-        row, col, y, x = where
-        i = row * self.mosaic.cols + col
-        if i >= self.shown:
-            return None
-        m = self.data[i]
-        return (f"{self.title} · {self.names[i]} of {self.shape[0]} · map {shape_text(m.shape)} · "
-                f"pixel (row {y}, col {x}) = {plain(m[y, x]):.4g} · "
+        m, y, x = self.data[cell.tile], cell.y, cell.x
+        return (f"{self.title} · {self.names[cell.tile]} of {self.shape[0]} · map "
+                f"{shape_text(m.shape)} · pixel (row {y}, col {x}) = {plain(m[y, x]):.4g} · "
                 f"map range {plain(m.min()):.3g} … {plain(m.max()):.3g}")
 
 
@@ -195,9 +191,7 @@ class GradientMapColumn(MapColumn):
         self.image.show()
         if labels:
             for label, b in zip(self.labels, bound.tolist()):
-                text = f"±{fmt(b)}"
-                if label.text() != text:
-                    label.setText(text)
+                set_text(label, f"±{fmt(b)}")
 
 
 class StripColumn(Column):
@@ -227,9 +221,7 @@ class StripColumn(Column):
         self.flat[:self.units] = values
         self.mosaic.tiles[0, :, :, 0] = self.flat.reshape(-1, self.per)
         self.image.show(levels=(low, high if high > low else low + 1))
-        text = f"{fmt(low)} … {fmt(high)}"
-        if self.range.text() != text:
-            self.range.setText(text)
+        set_text(self.range, f"{fmt(low)} … {fmt(high)}")
 
     def blank(self) -> None:
         super().blank()
@@ -237,15 +229,15 @@ class StripColumn(Column):
         self.image.show()
         self.range.setText("")
 
-    def lookup(self, pos):
-        where = self.image.locate(pos)
-        if where is None or self.data is None:
+    def region(self):
+        return StripRegion(self.kind, self.x, self.width, self.height, grid(self.image),
+                           self.per, self.units)
+
+    def describe(self, cell):
+        if self.data is None:
             return None
-        _, strip, y, _ = where
-        unit = strip * self.per + y
-        if unit >= self.units:
-            return None
-        return f"{self.title} · unit {unit} of {self.units} = {plain(self.data[unit]):.4g}"
+        return (f"{self.title} · unit {cell.tile} of {self.units} = "
+                f"{plain(self.data[cell.tile]):.4g}")
 
 
 class OutputColumn(Column):
@@ -298,12 +290,14 @@ class OutputColumn(Column):
             bar.setRect(rect.x(), rect.y(), 0, rect.height())
             value.setText("")
 
-    def lookup(self, pos):
-        if self.data is None or pos.y() < TOP:
+    def region(self):
+        return RowsRegion(self.kind, self.x, self.width, self.height, TOP, self.row,
+                          len(self.classes))
+
+    def describe(self, cell):
+        if self.data is None:
             return None
-        i = int((pos.y() - TOP) // self.row)
-        if i >= len(self.classes):
-            return None
+        i = cell.tile
         rank = int((self.data > self.data[i]).sum()) + 1
         return (f"output · class '{self.classes[i]}' · probability {float(self.data[i]):.4f} "
                 f"(rank {rank} of {len(self.classes)})")

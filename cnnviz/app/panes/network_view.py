@@ -4,10 +4,14 @@ Columns: the input channels; for each conv layer its filters (out x in grid of k
 blue-white-red centred at zero) and its activation maps (after the layer's nonlinearity); the
 pooled maps after each pool; dense layers as activation strips; the class probabilities as
 labelled bars. Everything lives in one QGraphicsScene (one ImageItem per column, see map_grid),
-built once per network by `set_network` and only updated by `update_snapshot`. Which layers
-make a column is stage_plan.py's (no Qt); the columns are network_columns.py's and
-filter_column.py's.
-Wheel scrolls (sideways when everything fits vertically), Ctrl+wheel zooms, drag pans.
+built once per network by `set_network` and only updated by `update_snapshot`.
+
+This module ties the parts together: which columns a network gets is stage_plan.py's and what
+each draws from a snapshot column_data.py's (both without Qt); the columns are
+network_columns.py's and filter_column.py's; which cell is under a point is
+network_geometry.py's (no Qt), asked through `cell_at` by the hover text, the enlarged maps
+and the overlays (receptive_overlay.py, saliency_overlay.py, inspector_select.py); the
+scrolling and zooming are network_canvas.py's.
 """
 from __future__ import annotations
 
@@ -15,28 +19,16 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (
-    QApplication,
-    QGraphicsScene,
-    QGraphicsView,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGraphicsScene, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
+from cnnviz.app.panes.box_layout import stack
+from cnnviz.app.panes.column_data import column_data, matches
 from cnnviz.app.panes.enlarged_map import EnlargedMap, Pick
 from cnnviz.app.panes.filter_column import FilterColumn
 from cnnviz.app.panes.inspector_select import CellPicker
-from cnnviz.app.panes.map_grid import (
-    DIM_TEXT,
-    text_item,
-)
+from cnnviz.app.panes.map_grid import DIM_TEXT, text_item
+from cnnviz.app.panes.network_canvas import NetworkCanvas
 from cnnviz.app.panes.network_columns import (
-    BACKGROUND,
     GAP,
     LABELS_EVERY,
     Column,
@@ -45,75 +37,16 @@ from cnnviz.app.panes.network_columns import (
     OutputColumn,
     StripColumn,
 )
+from cnnviz.app.panes.network_geometry import Cell, NetworkGeometry
 from cnnviz.app.panes.receptive_overlay import ReceptiveHighlight
 from cnnviz.app.panes.saliency_overlay import SaliencyOverlay
-from cnnviz.app.panes.stage_plan import plan_stages, shape_text
-from cnnviz.engine.spec import POOLS
+from cnnviz.app.panes.stage_plan import ColumnPlan, plan_columns
 
-
-class _Canvas(QGraphicsView):
-    """Scrollable, zoomable view of the scene; reports the scene position under the mouse."""
-    moved = Signal(QPointF)
-    left = Signal()
-    zoomed = Signal()
-    clicked = Signal(QPointF)  # a left click that was not a drag
-    double_clicked = Signal(QPointF)
-    # pyqtgraph items in a scene look for these on their view (pg.GraphicsView has them);
-    # nothing here depends on them, so they are never emitted.
-    sigDeviceRangeChanged = Signal(object, object)
-    sigDeviceTransformChanged = Signal(object)
-
-    def __init__(self, scene):
-        super().__init__(scene)
-        self.setMouseTracking(True)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setBackgroundBrush(BACKGROUND)
-        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-
-    def zoom(self, factor: float) -> None:
-        current = self.transform().m11()
-        factor = min(max(current * factor, 0.1), 8.0) / current
-        self.scale(factor, factor)
-        self.zoomed.emit()
-
-    def wheelEvent(self, event):
-        delta = event.angleDelta().y() or event.angleDelta().x()
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.zoom(1.0015 ** delta)
-        elif (event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-              or self.verticalScrollBar().maximum() == 0):
-            bar = self.horizontalScrollBar()
-            bar.setValue(bar.value() - delta)
-        else:
-            super().wheelEvent(event)
-
-    def mouseMoveEvent(self, event):
-        super().mouseMoveEvent(event)
-        self.moved.emit(self.mapToScene(event.position().toPoint()))
-
-    def leaveEvent(self, event):
-        super().leaveEvent(event)
-        self.left.emit()
-
-    def mousePressEvent(self, event):
-        left = event.button() == Qt.MouseButton.LeftButton
-        self._pressed_at = event.position() if left else None
-        super().mousePressEvent(event)
-
-    def mouseDoubleClickEvent(self, event):
-        super().mouseDoubleClickEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.double_clicked.emit(self.mapToScene(event.position().toPoint()))
-
-    def mouseReleaseEvent(self, event):
-        super().mouseReleaseEvent(event)
-        pressed, self._pressed_at = getattr(self, "_pressed_at", None), None
-        if (pressed is not None and event.button() == Qt.MouseButton.LeftButton
-                and (event.position() - pressed).manhattanLength()
-                < QApplication.startDragDistance()):
-            self.clicked.emit(self.mapToScene(event.position().toPoint()))
+GRADIENTS_TIP = ("Show the backward pass beside the forward one: the gradient of the probe "
+                 "image's loss with respect to each conv layer's weights and to each map (the "
+                 "loss of its true class for a test image, else of the class chosen under "
+                 "Explain, else of the predicted class). Red: the loss rises with the value, "
+                 "blue: it falls. Shortcut: G.")
 
 
 class NetworkView(QWidget):
@@ -131,28 +64,16 @@ class NetworkView(QWidget):
                         "field (outlined in cyan on the input); click it to see its "
                         "arithmetic in the Inspector.")
         self.scene = QGraphicsScene(self)
-        self.canvas = _Canvas(self.scene)
+        self.canvas = NetworkCanvas(self.scene)
         self.status = QLabel("")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
-        for text, tip, slot in (("−", "Zoom out (Ctrl+wheel)", lambda: self.canvas.zoom(1 / 1.25)),
-                                ("+", "Zoom in (Ctrl+wheel)", lambda: self.canvas.zoom(1.25)),
-                                ("Fit", "Show the whole network", self.fit),
-                                ("1:1", "Actual size", self.actual_size)):
-            button = QToolButton()
-            button.setText(text)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
+        for button in self.canvas.zoom_buttons():
             buttons.addWidget(button)
         self.gradients_button = QToolButton()
         self.gradients_button.setText("Gradients")
         self.gradients_button.setCheckable(True)
-        self.gradients_button.setToolTip(
-            "Show the backward pass beside the forward one: the gradient of the probe image's "
-            "loss with respect to each conv layer's weights and to each map (the loss of its "
-            "true class for a test image, else of the class chosen under Explain, else of the "
-            "predicted class). Red: the loss rises "
-            "with the value, blue: it falls. Shortcut: G.")
+        self.gradients_button.setToolTip(GRADIENTS_TIP)
         self.gradients_button.toggled.connect(self.set_gradients)
         buttons.addWidget(self.gradients_button)
         hint = QLabel("wheel: scroll · Ctrl+wheel: zoom · drag: pan · click: inspect · "
@@ -163,22 +84,16 @@ class NetworkView(QWidget):
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         buttons.addWidget(hint)
         buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addLayout(buttons)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.status)
+        stack(self, buttons, (self.canvas, 1), self.status, margin=2)
         self.canvas.moved.connect(self._hover)
         self.canvas.double_clicked.connect(self.enlarge_at)
         self.enlarged: dict[Pick, EnlargedMap] = {}
         self.canvas.left.connect(lambda: self._say(""))
-        self.canvas.zoomed.connect(self._user_zoomed)
         self.columns: list[Column] = []
+        self.geometry = NetworkGeometry()  # where the columns' cells are: cell_at
         self.summary = None
         self.show_gradients = False
         self.probe: np.ndarray | None = None
-        self._auto_zoom = True
         self._labels_due = 0.0  # when the range labels may next be rewritten (time.perf_counter)
         self._latest = None  # the last snapshot drawn, and the columns it was not drawn in
         self._stale: list[Column] = []
@@ -226,66 +141,42 @@ class NetworkView(QWidget):
         self._latest, self._stale = None, []
         self._close_enlarged()
         self.scene.clear()
-        self.columns, self.summary, self._x = [], summary, 0.0
-        channels = summary.input[0]
-        names = ["red", "green", "blue"] if channels == 3 else None
-        self._add(MapColumn(self.scene, 0.0, "input",
-                            f"{channels} channels · {shape_text(summary.input[1:])}",
-                            "input", summary.input, None, names))
-        layers = summary.layers
-        conv = 0
-        for stage in plan_stages(summary):
-            first, last = layers[stage.first], layers[stage.last]
-            title = " → ".join(layers[i].label for i in range(stage.first, stage.last + 1)
-                               if layers[i].type != "dropout")
-            span = (f"layer {stage.first}" if stage.first == stage.last
-                    else f"layers {stage.first}–{stage.last}")
-            shape = last.out_shape
-            if stage.type == "conv":
-                weights = (first.config["filters"], first.in_shape[0], first.config["kernel"],
-                           first.config["kernel"])
-                in_names = names if stage.first == 0 else None
-                self._add(FilterColumn(self.scene, self._x, f"{first.label} filters", weights,
-                                       conv, stage.first, in_names))
-                if self.show_gradients:
-                    self._add(FilterColumn(self.scene, self._x, f"{first.label} dL/dW", weights,
-                                           conv, stage.first, in_names, gradient=True))
-                conv += 1
-            if len(shape) == 3:
-                kind = "pooled" if stage.type in POOLS else "maps"
-                self._add(MapColumn(self.scene, self._x, title,
-                                    f"{shape[0]} maps · {shape_text(shape[1:])}", kind, shape,
-                                    stage.last), span)
-                if self.show_gradients:
-                    self._add(GradientMapColumn(self.scene, self._x, f"dL/d({layers[stage.last].label})",
-                                                "red: loss rises · blue: falls", "gradients",
-                                                shape, stage.last), span)
-            elif len(shape) == 1 and stage.type != "flatten" and not (
-                    stage.type == "dense" and stage.last == len(layers) - 1):
-                self._add(StripColumn(self.scene, self._x, title, shape[0], stage.last), span)
-            # flatten (a reshape) and the last dense layer (drawn as the output) get no column
-        self._add(OutputColumn(self.scene, self._x, summary.classes))
+        self.columns, self.summary, x = [], summary, 0.0
+        for plan in plan_columns(summary, self.show_gradients):
+            column = self._make(plan, x)
+            if plan.span:
+                column.span = plan.span
+                column.note.setText(plan.span)
+            column.grow(column.note.boundingRect().width(), 0)
+            self.columns.append(column)
+            x = column.x + column.width + GAP
+        self.geometry = NetworkGeometry(column.region() for column in self.columns)
         # The columns' own extent too: the output's percentages are written only with data.
         bounds = self.scene.itemsBoundingRect().united(QRectF(
             0, 0, max(c.x + c.width for c in self.columns), max(c.height for c in self.columns)))
         self.scene.setSceneRect(bounds.adjusted(-12, -10, 12, 12))
-        self._auto_zoom = True
-        self._auto_fit()
+        self.canvas.auto_zoom = True
+        self.canvas.auto_fit()
         self.rebuilt.emit()
 
-    def _add(self, column: Column, span: str = "") -> None:
-        if span:
-            column.span = span
-            column.note.setText(span)
-        column.grow(column.note.boundingRect().width(), 0)
-        self.columns.append(column)
-        self._x = column.x + column.width + GAP
+    def _make(self, plan: ColumnPlan, x: float) -> Column:
+        if plan.kind == "filters":
+            return FilterColumn(self.scene, x, plan.title, plan.shape, plan.conv, plan.layer,
+                                plan.names, gradient=plan.gradient)
+        if plan.kind == "dense":
+            return StripColumn(self.scene, x, plan.title, plan.shape[0], plan.tap)
+        if plan.kind == "output":
+            return OutputColumn(self.scene, x, self.summary.classes)
+        kind = GradientMapColumn if plan.kind == "gradients" else MapColumn
+        return kind(self.scene, x, plan.title, plan.subtitle, plan.kind, plan.shape, plan.tap,
+                    plan.names)
 
     def clear(self) -> None:
         """Forget the network: an empty view with a hint."""
         self._close_enlarged()
         self.scene.clear()
         self.columns, self.summary, self.probe = [], None, None
+        self.geometry = NetworkGeometry()
         self._latest, self._stale = None, []
         text_item(self.scene, "No network yet: choose an architecture and a dataset.", 0, 0, 14,
                   color=DIM_TEXT)
@@ -302,21 +193,7 @@ class NetworkView(QWidget):
 
     def matches(self, snapshot) -> bool:
         """Whether the snapshot's taps and weights belong to the network that is drawn."""
-        if self.summary is None:
-            return False
-        layers = self.summary.layers
-        taps = snapshot.probe_taps
-        if taps and (len(taps) != len(layers)
-                     or any(t.shape != info.out_shape for t, info in zip(taps, layers))):
-            return False
-        convs = [info for info in layers if info.type == "conv"]
-        weights = snapshot.conv_weights
-        if len(weights) != len(convs) or any(
-                w.shape != (c.config["filters"], c.in_shape[0], c.config["kernel"],
-                            c.config["kernel"]) for w, c in zip(weights, convs)):
-            return False
-        p = snapshot.probe_probabilities
-        return p is None or p.shape == (len(self.summary.classes),)
+        return matches(self.summary, snapshot)
 
     def update_snapshot(self, snapshot) -> bool:
         """Redraw from a snapshot; False (and nothing changed) if it belongs to another network.
@@ -337,81 +214,19 @@ class NetworkView(QWidget):
         return True
 
     def _draw(self, column: Column, snapshot, labels: bool) -> None:
-        self._draw_column(column, snapshot, labels)
-        for pick, window in self.enlarged.items():
-            if self.columns[pick.column] is column:
-                part = column.part(pick.channel, pick.inner)
-                if part is not None:
-                    window.show_array(part)
-
-    def enlarge_at(self, pos: QPointF) -> EnlargedMap | None:
-        """Open the map or filter under `pos` large, in a window that follows training."""
-        for index, column in enumerate(self.columns):
-            picked = column.pick(pos) if column.contains(pos) else None
-            if picked is not None:
-                return self.enlarge(Pick(index, *picked))
-        return None
-
-    def enlarge(self, pick: Pick) -> EnlargedMap:
-        window = self.enlarged.get(pick)
-        if window is None:
-            column = self.columns[pick.column]
-            if pick.inner is None:
-                what = f"{column.title} · {column.names[pick.channel]}"
-            else:
-                name = column.in_names[pick.inner] if column.in_names else str(pick.inner)
-                what = f"{column.title} · filter {pick.channel} on input {name}"
-            window = EnlargedMap(f"{what} — cnnviz", column.kind, self)
-            window.destroyed.connect(lambda *_: self.enlarged.pop(pick, None))
-            self.enlarged[pick] = window
-            part = column.part(pick.channel, pick.inner)
-            if part is not None:
-                window.show_array(part)
-        window.show()
-        window.raise_()
-        return window
-
-    def _close_enlarged(self) -> None:
-        for window in list(self.enlarged.values()):  # their columns are gone
-            window.close()
-        self.enlarged.clear()
-
-    def _draw_column(self, column: Column, snapshot, labels: bool) -> None:
-        taps = snapshot.probe_taps
-        probe = getattr(snapshot, "probe", None)
-        probe = self.probe if probe is None else probe
-        gradients = getattr(snapshot, "probe_gradients", None)
-        if isinstance(column, FilterColumn) and column.gradient:
-            if gradients is None or len(gradients.filters) <= column.conv:
-                column.blank()
-            else:
-                column.update(gradients.filters[column.conv])
-        elif isinstance(column, GradientMapColumn):
-            grad = None if gradients is None else gradients.maps[column.tap]
-            if grad is None or grad.shape != column.shape:
-                column.blank()
-            else:
-                column.update(grad, labels)
-        elif isinstance(column, FilterColumn):
-            column.update(snapshot.conv_weights[column.conv])
+        data = column_data(column, snapshot, self.probe)
+        if data is None:
+            column.blank()
+        elif isinstance(column, MapColumn):
+            column.update(data, labels)
+        else:
+            column.update(data)
+        if isinstance(column, FilterColumn) and not column.gradient:
             top = getattr(snapshot, "top_images", None)
             column.show_dead(None if top is self._left_behind else top)
-        elif isinstance(column, OutputColumn):
-            if snapshot.probe_probabilities is None:
-                column.blank()
-            else:
-                column.update(snapshot.probe_probabilities)
-        elif column.kind == "input":
-            if taps and probe is not None and probe.shape == column.shape:
-                column.update(probe, labels)
-            else:
-                column.blank()
-        elif taps and isinstance(column, MapColumn):
-            column.update(taps[column.tap], labels)
-        elif taps:
-            column.update(taps[column.tap])
-        else:
-            column.blank()
+        for pick, window in self.enlarged.items():
+            if self.columns[pick.column] is column:
+                window.follow(column)
 
     def _visible_columns(self) -> list[Column]:
         """The columns at least partly in view (all of them while the view is not on screen);
@@ -431,52 +246,54 @@ class NetworkView(QWidget):
             self._draw(column, self._latest, True)
             self._stale.remove(column)
 
-    # -- view ----------------------------------------------------------------------------------
+    # -- the mouse -----------------------------------------------------------------------------
 
-    def fit(self) -> None:
-        self.canvas.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
-        self._auto_zoom = False
-        self._draw_stale()
-
-    def actual_size(self) -> None:
-        self.canvas.resetTransform()
-        self._auto_zoom = False
-        self._draw_stale()
-
-    def _user_zoomed(self) -> None:
-        self._auto_zoom = False
-
-    def _auto_fit(self) -> None:
-        """Until the user zooms: full size, or smaller so a column's whole height is in view."""
-        if not self._auto_zoom:
-            return
-        height = self.scene.sceneRect().height()
-        room = self.canvas.viewport().height()
-        scale = min(1.0, max(0.5, room / height)) if height > 0 and room > 50 else 1.0
-        # Scale about the scene's top left, not the view's centre, so the input column stays in view.
-        anchor = self.canvas.transformationAnchor()
-        self.canvas.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
-        self.canvas.resetTransform()
-        self.canvas.scale(scale, scale)
-        self.canvas.setTransformationAnchor(anchor)
-
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        self._auto_fit()
-        self._draw_stale()
-
-    def showEvent(self, event):
-        super().showEvent(event)
-        self._draw_stale()
+    def cell_at(self, pos: QPointF) -> Cell | None:
+        """The cell under a scene position (network_geometry.py), or None."""
+        return self.geometry.cell_at(pos.x(), pos.y())
 
     def _hover(self, pos: QPointF) -> None:
-        for column in self.columns:
-            if column.contains(pos):
-                self._say(column.lookup(pos) or "")
-                return
-        self._say("")
+        cell = self.cell_at(pos)
+        self._say("" if cell is None else self.columns[cell.column].describe(cell) or "")
 
     def _say(self, text: str) -> None:
         if text != self.status.text():
             self.status.setText(text)
             self.hovered.emit(text)
+
+    def enlarge_at(self, pos: QPointF) -> EnlargedMap | None:
+        """Open the map or filter under `pos` large, in a window that follows training."""
+        cell = self.cell_at(pos)
+        pick = None if cell is None else Pick.of(cell)
+        return None if pick is None else self.enlarge(pick)
+
+    def enlarge(self, pick: Pick) -> EnlargedMap:
+        window = self.enlarged.get(pick)
+        if window is None:
+            window = self.enlarged[pick] = EnlargedMap.of(self.columns[pick.column], pick, self)
+            window.destroyed.connect(lambda *_: self.enlarged.pop(pick, None))
+        window.show()
+        window.raise_()
+        return window
+
+    def _close_enlarged(self) -> None:
+        for window in list(self.enlarged.values()):  # their columns are gone
+            window.close()
+        self.enlarged.clear()
+
+    # -- view ----------------------------------------------------------------------------------
+
+    def fit(self) -> None:
+        self.canvas.fit()
+
+    def actual_size(self) -> None:
+        self.canvas.actual_size()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.canvas.auto_fit()
+        self._draw_stale()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._draw_stale()
