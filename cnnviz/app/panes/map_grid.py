@@ -1,6 +1,6 @@
 """A grid of small images (feature maps, filter kernels, dense units) drawn as ONE pyqtgraph
-ImageItem: the tiles are packed into a preallocated float32 mosaic whose gaps are NaN (drawn
-transparent), so a column of 48 maps costs one setImage and one texture, not 48 (docs/ARCHITECTURE.md,
+ImageItem: the tiles are packed into a preallocated float32 mosaic (mosaic.py) whose gaps are NaN
+(drawn transparent), so a column of 48 maps costs one setImage and one texture, not 48 (docs/ARCHITECTURE.md,
 rule 8). The mosaic knows where every tile is, so hovering maps back to (tile, y, x).
 
 The network view redraws every column with every snapshot while the worker wants both cores, so
@@ -9,8 +9,6 @@ pyqtgraph's general path (which looks up the NaN gaps pixel by pixel), and label
 pixmaps, so a repaint does not lay their text out again.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,6 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from cnnviz.app.panes.colour_kernel import colour_map
+from cnnviz.app.panes.mosaic import Mosaic
+
+# Moved to Qt-free modules; the panes that import them from here still can (the redundant
+# aliases mark them as re-exported).
+from cnnviz.app.panes.mosaic import normalise_maps as normalise_maps
+from cnnviz.app.panes.number_text import fmt as fmt
+from cnnviz.app.panes.number_text import plain as plain
 
 TEXT = QColor("#d8d8d8")
 DIM_TEXT = QColor("#a0a0a0")
@@ -48,22 +53,6 @@ def diverging_lut() -> np.ndarray:
     return _lut(pg.ColorMap([0.0, 0.25, 0.5, 0.75, 1.0],
                             [(33, 102, 172), (103, 169, 207), (247, 247, 247),
                              (239, 138, 98), (178, 24, 43)]))
-
-
-def plain(value) -> float:
-    """The value as a float with a negative zero made 0 (ReLU and rounding give -0.0, which
-    prints as "-0")."""
-    return float(value) + 0.0
-
-
-def fmt(value: float) -> str:
-    """A short number for a small label: 0, 0.88, -12, 3e+03, 2e-04."""
-    value = float(value)
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    if abs(value) >= 1000 or abs(value) < 0.01:
-        return f"{value:.0e}"
-    return f"{value:.2g}"
 
 
 # Text whose letters would be smaller than this on screen is not drawn (Fit on a big network):
@@ -103,55 +92,6 @@ def text_item(scene: QGraphicsScene, text: str, x: float, y: float, size: int,
         item.setToolTip(tooltip)
     scene.addItem(item)
     return item
-
-
-class Mosaic:
-    """`rows` x `cols` tiles of `th` x `tw` pixels at a pitch of `py` x `px` pixels, in one
-    float32 image (row-major). Gaps are NaN. Pure numpy: no Qt."""
-
-    def __init__(self, rows: int, cols: int, th: int, tw: int, py: int, px: int):
-        assert py >= th and px >= tw
-        self.rows, self.cols, self.th, self.tw, self.py, self.px = rows, cols, th, tw, py, px
-        self.image = np.full((rows * py, cols * px), np.nan, dtype=np.float32)
-        # (rows, cols, th, tw) view of the tiles inside the image buffer.
-        self.tiles = self.image.reshape(rows, py, cols, px)[:, :th, :, :tw].transpose(0, 2, 1, 3)
-
-    def fill_sequence(self, tiles: np.ndarray) -> None:
-        """Tiles (n, th, tw), n <= rows * cols, laid row by row; the rest left as they are."""
-        n, cols = len(tiles), self.cols
-        full, rest = divmod(n, cols)
-        if full:
-            self.tiles[:full] = tiles[:full * cols].reshape(full, cols, self.th, self.tw)
-        if rest:
-            self.tiles[full, :rest] = tiles[full * cols:]
-
-    def blank(self) -> None:
-        self.tiles[...] = np.nan
-
-    def locate(self, x: float, y: float) -> tuple[int, int, int, int] | None:
-        """(row, col, y, x in the tile) of image pixel coordinates, or None in a gap."""
-        if x < 0 or y < 0:
-            return None
-        row, ty = divmod(int(y), self.py)
-        col, tx = divmod(int(x), self.px)
-        if row >= self.rows or col >= self.cols or ty >= self.th or tx >= self.tw:
-            return None
-        return row, col, ty, tx
-
-    def tile_origin(self, row: int, col: int) -> tuple[int, int]:
-        """Top-left pixel (x, y) of a tile in the image."""
-        return col * self.px, row * self.py
-
-
-def normalise_maps(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each map (n, h, w) scaled to 0..1 by its own min and max (a constant map gives 0);
-    returns (scaled float32, minima, maxima)."""
-    flat = maps.reshape(len(maps), -1)
-    low, high = flat.min(axis=1), flat.max(axis=1)
-    span = high - low
-    span[span == 0] = 1
-    scaled = (maps - low[:, None, None]) / span[:, None, None]
-    return scaled.astype(np.float32, copy=False), low, high
 
 
 class MosaicItem(pg.ImageItem):
