@@ -6,7 +6,7 @@
   (the winner of a max pool). Built once, then only given new values.
 - InputThumbnail: the network's input image with a box drawn on it (the receptive field).
 
-num() and cell_text() are the number formats the inspector writes.
+The number formats the inspector writes, num() and cell_text(), are in number_text.py.
 """
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, plain, sequential_lut
+from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, sequential_lut
+from cnnviz.app.panes.number_text import cell_text, plain
+
+# Moved to number_text.py (Qt-free); the inspector's pages import it from here (a re-export).
+from cnnviz.app.panes.number_text import num as num
 
 NUMBER_CELL = QSize(42, 17)    # a cell with its number written in it, in pixels
 PAD_COLOUR = QColor("#3a3c42")
@@ -23,30 +27,6 @@ GRID_LINE = QColor("#202124")
 MARK = QColor("#ff3df2")       # the same magenta as the picked cell in the network view
 FIELD = QColor("#00e5ff")      # the same cyan as the receptive field on hover
 DIM_STYLE = "color: #5f6368"  # captions: quieter than the numbers, readable on the light panes
-
-
-def num(value: float) -> str:
-    """A number in a sentence: 3 decimals (3.214, -0.120), or 3 significant digits when very
-    large or small (1.23e+03, 0.000412)."""
-    value = float(value)
-    if value == 0 or not np.isfinite(value):
-        return "0" if value == 0 else str(value)
-    size = abs(value)
-    if size >= 1000 or size < 0.001:
-        return f"{value:.3g}"
-    return f"{value:.1f}" if size >= 100 else f"{value:.3f}"
-
-
-def cell_text(value: float) -> str:
-    """A number in a grid cell: at most six characters (-0.123, 12.35, -123, 1e+04)."""
-    value = float(value)
-    if not np.isfinite(value):
-        return str(value)
-    size = abs(value)
-    if size >= 999.5:
-        return f"{value:.0e}"
-    text = f"{value:.0f}" if size >= 99.95 else f"{value:.2f}" if size >= 9.9995 else f"{value:.3f}"
-    return "0.000" if text == "-0.000" else text
 
 
 class NumberGrid(QWidget):

@@ -1,29 +1,35 @@
-"""A grid of small images (feature maps, filter kernels, dense units) drawn as ONE pyqtgraph
-ImageItem: the tiles are packed into a preallocated float32 mosaic whose gaps are NaN (drawn
-transparent), so a column of 48 maps costs one setImage and one texture, not 48 (docs/ARCHITECTURE.md,
-rule 8). The mosaic knows where every tile is, so hovering maps back to (tile, y, x).
+"""A Mosaic (mosaic.py: small images packed into one float32 image with NaN gaps) drawn in the
+network view's scene as ONE item, MosaicImage, so a column of 48 maps costs one setImage and one
+image, not 48 (docs/ARCHITECTURE.md, rule 8); it maps scene points back to (tile, y, x) for
+hovering. Also the colour tables the panes share, and the view's small labels.
 
 The network view redraws every column with every snapshot while the worker wants both cores, so
-drawing is kept lean: MosaicItem turns the mosaic into pixels in one compiled pass instead of
-pyqtgraph's general path (which looks up the NaN gaps pixel by pixel), and labels are cached as
+drawing is kept lean: MosaicItem turns a mosaic into pixels in one compiled pass, more than
+twice as fast as a pyqtgraph ImageItem (measured in its docstring), and labels are cached as
 pixmaps, so a repaint does not lay their text out again.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsObject,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QStyleOptionGraphicsItem,
 )
 
 from cnnviz.app.panes.colour_kernel import colour_map
+from cnnviz.app.panes.mosaic import Mosaic
+
+# Moved to Qt-free modules; the panes that import them from here still can (the redundant
+# aliases mark them as re-exported).
+from cnnviz.app.panes.mosaic import normalise_maps as normalise_maps
+from cnnviz.app.panes.number_text import fmt as fmt
+from cnnviz.app.panes.number_text import plain as plain
 
 TEXT = QColor("#d8d8d8")
 DIM_TEXT = QColor("#a0a0a0")
@@ -48,22 +54,6 @@ def diverging_lut() -> np.ndarray:
     return _lut(pg.ColorMap([0.0, 0.25, 0.5, 0.75, 1.0],
                             [(33, 102, 172), (103, 169, 207), (247, 247, 247),
                              (239, 138, 98), (178, 24, 43)]))
-
-
-def plain(value) -> float:
-    """The value as a float with a negative zero made 0 (ReLU and rounding give -0.0, which
-    prints as "-0")."""
-    return float(value) + 0.0
-
-
-def fmt(value: float) -> str:
-    """A short number for a small label: 0, 0.88, -12, 3e+03, 2e-04."""
-    value = float(value)
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    if abs(value) >= 1000 or abs(value) < 0.01:
-        return f"{value:.0e}"
-    return f"{value:.2g}"
 
 
 # Text whose letters would be smaller than this on screen is not drawn (Fit on a big network):
@@ -105,99 +95,97 @@ def text_item(scene: QGraphicsScene, text: str, x: float, y: float, size: int,
     return item
 
 
-class Mosaic:
-    """`rows` x `cols` tiles of `th` x `tw` pixels at a pitch of `py` x `px` pixels, in one
-    float32 image (row-major). Gaps are NaN. Pure numpy: no Qt."""
+class MosaicItem(QGraphicsObject):
+    """A float32 mosaic drawn through an (n, 3) uint8 lookup table at fixed levels, its NaN gaps
+    transparent: the pixels pyqtgraph's ImageItem draws for it (value v goes to table entry
+    (v - low) * n / (high - low), clipped to 0..n-1), made in one compiled pass (colour_kernel.py)
+    into a reused premultiplied-ARGB buffer, which QPainter draws without converting it. Like an
+    ImageItem it has setLookupTable and setImage(image, autoLevels=False, levels=...), `image`
+    (the float mosaic itself, not a copy), `lut` and `levels`, and one image pixel per unit of its
+    own coordinates; the colours are made when it is next painted, as ImageItem's are.
 
-    def __init__(self, rows: int, cols: int, th: int, tw: int, py: int, px: int):
-        assert py >= th and px >= tw
-        self.rows, self.cols, self.th, self.tw, self.py, self.px = rows, cols, th, tw, py, px
-        self.image = np.full((rows * py, cols * px), np.nan, dtype=np.float32)
-        # (rows, cols, th, tw) view of the tiles inside the image buffer.
-        self.tiles = self.image.reshape(rows, py, cols, px)[:, :th, :, :tw].transpose(0, 2, 1, 3)
+    Why not a plain pg.ImageItem: benchmarks/mosaic_vs_imageitem.py, 2026-12-03, on a 2-core AMD
+    EPYC shared with other work (load 7), offscreen (Qt's raster engine), pyqtgraph 0.14.0 with
+    numba. fashion-2conv's 14 mosaics with gradients on (348k pixels, about half NaN): setImage on
+    each and the scene rendered, per snapshot, median ms of the process's CPU time (wall clock):
 
-    def fill_sequence(self, tiles: np.ndarray) -> None:
-        """Tiles (n, th, tw), n <= rows * cols, laid row by row; the rest left as they are."""
-        n, cols = len(tiles), self.cols
-        full, rest = divmod(n, cols)
-        if full:
-            self.tiles[:full] = tiles[:full * cols].reshape(full, cols, self.th, self.tw)
-        if rest:
-            self.tiles[full, :rest] = tiles[full * cols:]
+        the view's scale    MosaicItem    pg.ImageItem    ratio
+        1:1                 5.9 (21)      15.9 (56)       2.7x
+        0.5                 1.6 (1.6)      8.3 (28)       5.2x
 
-    def blank(self) -> None:
-        self.tiles[...] = np.nan
-
-    def locate(self, x: float, y: float) -> tuple[int, int, int, int] | None:
-        """(row, col, y, x in the tile) of image pixel coordinates, or None in a gap."""
-        if x < 0 or y < 0:
-            return None
-        row, ty = divmod(int(y), self.py)
-        col, tx = divmod(int(x), self.px)
-        if row >= self.rows or col >= self.cols or ty >= self.th or tx >= self.tw:
-            return None
-        return row, col, ty, tx
-
-    def tile_origin(self, row: int, col: int) -> tuple[int, int]:
-        """Top-left pixel (x, y) of a tile in the image."""
-        return col * self.px, row * self.py
-
-
-def normalise_maps(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each map (n, h, w) scaled to 0..1 by its own min and max (a constant map gives 0);
-    returns (scaled float32, minima, maxima)."""
-    flat = maps.reshape(len(maps), -1)
-    low, high = flat.min(axis=1), flat.max(axis=1)
-    span = high - low
-    span[span == 0] = 1
-    scaled = (maps - low[:, None, None]) / span[:, None, None]
-    return scaled.astype(np.float32, copy=False), low, high
-
-
-class MosaicItem(pg.ImageItem):
-    """An ImageItem for a float32 mosaic with NaN gaps, an (n, 3) uint8 lookup table and fixed
-    levels (no auto levels, no downsampling): the colours pyqtgraph would draw (value v goes to
-    table entry (v - low) * n / (high - low), clipped to 0..n-1; NaN is transparent), made in one
-    compiled pass (colour_kernel.py) into a reused premultiplied-ARGB buffer, which QPainter draws
-    without converting it. `image` is still the float mosaic; anything else (another kind of
-    table or image, a colour image) goes pyqtgraph's way."""
+    The pixels are the same. pyqtgraph finds the NaNs and makes a non-premultiplied RGBA image,
+    which Qt converts again whenever it is drawn (drawing alone: 1.3x at 1:1, 5x at 0.5). The
+    ImageItem subclass this replaces (it set pyqtgraph's private render state) cost 1.1-1.3x
+    this item's CPU time, measured beside it.
+    """
 
     def __init__(self, lut: np.ndarray):
-        self._colours = None
-        self._argb = None
-        super().__init__(axisOrder="row-major")
+        super().__init__()
+        self.image: np.ndarray | None = None
+        self.lut: np.ndarray | None = None
+        self.levels = (0.0, 1.0)
+        self._argb: np.ndarray | None = None
+        self._picture: QImage | None = None  # None: to be made from `image` before painting
         self.setLookupTable(lut)
 
-    def setLookupTable(self, lut, update=True):
-        table = None if lut is None or callable(lut) else np.asarray(lut)
-        if table is not None and table.dtype == np.uint8 and table.ndim == 2 \
-                and table.shape[1] == 3 and len(table):
-            rgb = table.astype(np.uint32)
-            opaque = (0xFF << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
-            self._colours = np.append(opaque, np.uint32(0))  # the last entry: NaN, transparent
-        else:
-            self._colours = None
-        super().setLookupTable(lut, update)
+    def setLookupTable(self, lut: np.ndarray) -> None:
+        table = np.asarray(lut)
+        if table.dtype != np.uint8 or table.ndim != 2 or table.shape[1] != 3 or not len(table):
+            raise ValueError(f"a mosaic's lookup table is (n, 3) uint8, not {table.dtype} "
+                             f"{table.shape}")
+        self.lut = table
+        rgb = table.astype(np.uint32)
+        opaque = (0xFF << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+        self._colours = np.append(opaque, np.uint32(0))  # the last entry: NaN, transparent
+        self._changed()
 
-    def render(self):
-        image, colours = self.image, self._colours
-        if (colours is None or image is None or image.ndim != 2 or image.size == 0
-                or image.dtype != np.float32 or self.levels is None or self.autoDownsample):
-            return super().render()
-        if self._argb is None or self._argb.shape != image.shape:
-            self._argb = np.empty(image.shape, np.uint32)
-        low, high = (float(v) for v in np.ravel(self.levels)[:2])
-        n = len(colours) - 1
-        colour_map(image, np.float32(low), np.float32(n / (high - low) if high > low else 0.0),
-                   colours, self._argb)
-        self.qimage = pg.functions.ndarray_to_qimage(self._argb,
-                                                     QImage.Format.Format_ARGB32_Premultiplied)
-        self._renderRequired = False
-        self._unrenderable = False
+    def setImage(self, image: np.ndarray, autoLevels: bool = False, levels=None) -> None:
+        """Show `image` (2-D float32, kept, not copied) at `levels` (low, high), or at the levels
+        it had. Levels are never worked out from the image (autoLevels must be False)."""
+        if autoLevels:
+            raise ValueError("a mosaic's levels are given, not found: autoLevels=False")
+        if image.dtype != np.float32 or image.ndim != 2:
+            raise ValueError(f"a mosaic is a 2-D float32 image, not {image.dtype} {image.shape}")
+        if self.image is None or image.shape != self.image.shape:
+            self.prepareGeometryChange()
+        self.image = image
+        if levels is not None:
+            low, high = levels
+            self.levels = (float(low), float(high))
+        self._changed()
+
+    def _changed(self) -> None:
+        self._picture = None
+        self.update()
+
+    def picture(self) -> QImage:
+        """What paint draws (after a setImage): the image's colours, premultiplied ARGB32, made
+        anew if the image, its levels or the table changed since."""
+        if self._picture is None:
+            image = self.image
+            if self._argb is None or self._argb.shape != image.shape:
+                self._argb = np.empty(image.shape, np.uint32)
+            low, high = self.levels
+            n = len(self._colours) - 1
+            colour_map(image, np.float32(low), np.float32(n / (high - low) if high > low else 0.0),
+                       self._colours, self._argb)
+            self._picture = pg.functions.ndarray_to_qimage(
+                self._argb, QImage.Format.Format_ARGB32_Premultiplied)
+        return self._picture
+
+    def boundingRect(self) -> QRectF:
+        if self.image is None:
+            return QRectF()
+        height, width = self.image.shape
+        return QRectF(0, 0, width, height)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if self.image is not None and self.image.size:
+            painter.drawImage(self.boundingRect(), self.picture())
 
 
 class MosaicImage:
-    """A Mosaic shown by one ImageItem at (x, y) in a scene, each pixel `scale` units wide
+    """A Mosaic shown by one MosaicItem at (x, y) in a scene, each pixel `scale` units wide
     (or `scale_x` x `scale_y`)."""
 
     def __init__(self, scene: QGraphicsScene, mosaic: Mosaic, lut: np.ndarray, x: float, y: float,

@@ -76,5 +76,6 @@ class TextSheet(QGraphicsItem):
         painter.setPen(self.color)
         ascent = self.metrics.ascent()
         for label in self.labels:
-            if label._text:
-                painter.drawText(QPointF(label._x, label._y + ascent), label._text)
+            text = label.text()
+            if text:
+                painter.drawText(QPointF(label.x(), label.y() + ascent), text)
