@@ -14,9 +14,9 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from cnnviz.app.panes.probe_pictures import to_rgb8
 from cnnviz.app.panes.network_geometry import Cell
 from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.app.panes.probe_pictures import to_rgb8
 from cnnviz.app.panes.receptive_boxes import axis_spans
 from cnnviz.app.panes.saliency_overlay import TOP_PERCENTILE, blend, caption, heat_rgba, normalise
 from cnnviz.architectures import fit_to_dataset, load_architecture
