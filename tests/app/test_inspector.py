@@ -13,7 +13,7 @@ from PySide6.QtGui import QHelpEvent, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from cnnviz.app.panes.inspector_grids import cell_text, num
+from cnnviz.app.panes.number_text import cell_text, num
 from cnnviz.architectures import load_architecture
 from cnnviz.engine.inspect import (
     SOFTMAX,

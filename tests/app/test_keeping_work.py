@@ -148,7 +148,7 @@ def test_curve_history_is_bounded_and_a_bad_one_is_ignored():
     import numpy as np
 
     from cnnviz.app.panes import curve_history
-    from cnnviz.app.panes.curves import GrowingSeries
+    from cnnviz.app.panes.curve_data import GrowingSeries
 
     class Pane:
         raw, smooth, test_loss, test_acc = (GrowingSeries() for _ in range(4))

@@ -8,7 +8,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsScene
 
-from cnnviz.app.panes.map_grid import Mosaic, MosaicImage, diverging_lut, grey_lut, sequential_lut
+from cnnviz.app.panes.map_grid import MosaicImage, diverging_lut, grey_lut, sequential_lut
+from cnnviz.app.panes.mosaic import Mosaic
 
 
 def argb(lut: np.ndarray) -> np.ndarray:

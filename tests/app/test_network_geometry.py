@@ -4,7 +4,7 @@ column lies under a scene point, and where a cell lies. The columns are laid out
 import pytest
 
 from cnnviz.app.panes import network_geometry as regions
-from cnnviz.app.panes.map_grid import Mosaic  # pure numpy: the tiles' layout
+from cnnviz.app.panes.mosaic import Mosaic
 from cnnviz.app.panes.network_geometry import Cell, Grid, NetworkGeometry
 
 # Column 0: 5 maps of 4x3 pixels in a 2x3 mosaic at a pitch of 6x5 pixels, pixel (0, 0) at

@@ -10,9 +10,9 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QGraphicsSimpleTextItem, QToolButton
 
-from cnnviz.app.panes.map_grid import fmt
 from cnnviz.app.panes.network_columns import COLUMN_H
 from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.app.panes.number_text import fmt
 from cnnviz.app.panes.text_sheet import TextSheet
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.data.dataset import Dataset
@@ -417,6 +417,6 @@ def test_labels_too_small_to_read_are_left_out(qapp):
 
 
 def test_a_negative_zero_prints_as_zero():
-    from cnnviz.app.panes.map_grid import fmt, plain
+    from cnnviz.app.panes.number_text import fmt, plain
     assert f"{plain(-0.0):.4g}" == "0" and fmt(-0.0) == "0"
     assert f"{plain(np.float32(-0.0)):.3g}" == "0"

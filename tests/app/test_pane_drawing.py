@@ -11,16 +11,12 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from cnnviz.app.panes import network_view
-from cnnviz.app.panes.curves import CurvesPane, nice_ceiling, stepped
-from cnnviz.app.panes.map_grid import (
-    Mosaic,
-    MosaicItem,
-    diverging_lut,
-    fmt,
-    grey_lut,
-    sequential_lut,
-)
+from cnnviz.app.panes.curve_ranges import nice_ceiling, stepped
+from cnnviz.app.panes.curves import CurvesPane
+from cnnviz.app.panes.map_grid import MosaicItem, diverging_lut, grey_lut, sequential_lut
+from cnnviz.app.panes.mosaic import Mosaic
 from cnnviz.app.panes.network_view import NetworkView
+from cnnviz.app.panes.number_text import fmt
 from cnnviz.architectures import fit_to_dataset, load_architecture
 from cnnviz.data.shapes import make_shapes
 from cnnviz.engine.network import Network

@@ -26,10 +26,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cnnviz.app.panes.curve_axes import GridAxis, SteppedViewBox
 from cnnviz.app.panes.curve_data import CurveData, GrowingSeries
-
-# (nice_ceiling and stepped, moved to curve_ranges, stay importable from here for
-# tests/app/test_pane_drawing.py)
-from cnnviz.app.panes.curve_ranges import nice_ceiling, series_bounds, stepped, union  # noqa: F401
+from cnnviz.app.panes.curve_ranges import series_bounds, union
 from cnnviz.app.panes.trail_curve import TrailCurve
 
 REDRAW_HZ = 30

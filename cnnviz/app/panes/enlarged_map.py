@@ -11,7 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, plain, sequential_lut
+from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, sequential_lut
+from cnnviz.app.panes.number_text import plain
 
 ENLARGED_KINDS = ("input", "maps", "pooled", "gradients", "filters")  # a dense unit is one number
 

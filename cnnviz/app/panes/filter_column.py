@@ -9,15 +9,8 @@ import numpy as np
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from cnnviz.app.panes.map_grid import (
-    DIM_TEXT,
-    Mosaic,
-    MosaicImage,
-    diverging_lut,
-    fmt,
-    plain,
-    text_item,
-)
+from cnnviz.app.panes.map_grid import DIM_TEXT, MosaicImage, diverging_lut, text_item
+from cnnviz.app.panes.mosaic import Mosaic
 from cnnviz.app.panes.network_columns import (
     DEAD_MARK,
     MAX_KERNELS,
@@ -28,6 +21,7 @@ from cnnviz.app.panes.network_columns import (
 )
 from cnnviz.app.panes.network_geometry import FilterRegion
 from cnnviz.app.panes.network_help import DEAD_TIP, HELP
+from cnnviz.app.panes.number_text import fmt, plain
 from cnnviz.app.panes.overlay_items import overlay
 from cnnviz.app.panes.text_sheet import TextSheet
 

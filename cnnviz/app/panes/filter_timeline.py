@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.app.panes.map_grid import fmt
 from cnnviz.app.panes.network_columns import HELP
+from cnnviz.app.panes.number_text import fmt
 from cnnviz.app.panes.timeline_canvas import MomentFilters, TimelineCanvas
 from cnnviz.app.panes.timeline_choice import (
     LONGEST_STEP,

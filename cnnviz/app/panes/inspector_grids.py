@@ -18,9 +18,6 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from cnnviz.app.panes.map_grid import diverging_lut, grey_lut, sequential_lut
 from cnnviz.app.panes.number_text import cell_text, plain
 
-# Moved to number_text.py (Qt-free); the inspector's pages import it from here (a re-export).
-from cnnviz.app.panes.number_text import num as num
-
 NUMBER_CELL = QSize(42, 17)    # a cell with its number written in it, in pixels
 PAD_COLOUR = QColor("#3a3c42")
 GRID_LINE = QColor("#202124")

@@ -9,8 +9,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from cnnviz.app.panes.inspector_grids import DIM_STYLE, InputThumbnail, NumberGrid, num
+from cnnviz.app.panes.inspector_grids import DIM_STYLE, InputThumbnail, NumberGrid
 from cnnviz.app.panes.inspector_play import Flashlight
+from cnnviz.app.panes.number_text import num
 from cnnviz.engine.spec import ELEMENTWISE
 from cnnviz.engine.weight_update import WeightRef
 

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.app.panes.inspector_grids import DIM_STYLE, FIELD, MARK, image_rgb, num, to_qimage
+from cnnviz.app.panes.inspector_grids import DIM_STYLE, FIELD, MARK, image_rgb, to_qimage
 from cnnviz.app.panes.map_grid import sequential_lut
+from cnnviz.app.panes.number_text import num
 
 SIDE = 120          # pixels of each picture's longer side
 TICK_MS = 33        # the animation's clock (about 30 frames a second)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnviz.app.panes.inspector_grids import num
 from cnnviz.app.panes.inspector_pages import label, set_text
+from cnnviz.app.panes.number_text import num
 from cnnviz.engine.weight_update import WeightRef
 
 HELP = {

@@ -25,12 +25,6 @@ from PySide6.QtWidgets import (
 from cnnviz.app.panes.colour_kernel import colour_map
 from cnnviz.app.panes.mosaic import Mosaic
 
-# Moved to Qt-free modules; the panes that import them from here still can (the redundant
-# aliases mark them as re-exported).
-from cnnviz.app.panes.mosaic import normalise_maps as normalise_maps
-from cnnviz.app.panes.number_text import fmt as fmt
-from cnnviz.app.panes.number_text import plain as plain
-
 TEXT = QColor("#d8d8d8")
 DIM_TEXT = QColor("#a0a0a0")
 

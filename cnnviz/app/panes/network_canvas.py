@@ -9,39 +9,28 @@ mouse, a click that was not a drag and a double-click; what lies there is the vi
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView, QToolButton
 
-from cnnviz.app.panes.network_columns import BACKGROUND
+from cnnviz.app.panes.hover_view import HoverView
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 8.0
 BUTTON_STEP = 1.25       # the − and + buttons
 WHEEL_STEP = 1.0015      # Ctrl+wheel, per unit of the wheel's angle (120 a notch)
 
 
-class NetworkCanvas(QGraphicsView):
+class NetworkCanvas(HoverView):
     """Scrollable, zoomable view of the scene; reports the scene position under the mouse.
     `zoomed` says that the user chose a zoom (the canvas stops fitting itself)."""
-    moved = Signal(QPointF)
-    left = Signal()
     zoomed = Signal()
     clicked = Signal(QPointF)  # a left click that was not a drag
     double_clicked = Signal(QPointF)
-    # pyqtgraph items in a scene look for these on their view (pg.GraphicsView has them);
-    # nothing here depends on them, so they are never emitted.
-    sigDeviceRangeChanged = Signal(object, object)
-    sigDeviceTransformChanged = Signal(object)
 
     def __init__(self, scene):
         super().__init__(scene)
         self.auto_zoom = True
         self._pressed_at = None
-        self.setMouseTracking(True)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setBackgroundBrush(BACKGROUND)
-        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
 
     def zoom_buttons(self) -> list[QToolButton]:
         """−, +, Fit and 1:1, with their tips."""
@@ -100,14 +89,6 @@ class NetworkCanvas(QGraphicsView):
             bar.setValue(bar.value() - delta)
         else:
             super().wheelEvent(event)
-
-    def mouseMoveEvent(self, event):
-        super().mouseMoveEvent(event)
-        self.moved.emit(self.mapToScene(event.position().toPoint()))
-
-    def leaveEvent(self, event):
-        super().leaveEvent(event)
-        self.left.emit()
 
     def mousePressEvent(self, event):
         left = event.button() == Qt.MouseButton.LeftButton

@@ -15,19 +15,8 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
 )
 
-from cnnviz.app.panes.map_grid import (
-    DIM_TEXT,
-    TEXT,
-    Mosaic,
-    MosaicImage,
-    diverging_lut,
-    fmt,
-    grey_lut,
-    normalise_maps,
-    plain,
-    sequential_lut,
-    text_item,
-)
+from cnnviz.app.panes.map_grid import DIM_TEXT, TEXT, MosaicImage, diverging_lut, grey_lut, sequential_lut, text_item
+from cnnviz.app.panes.mosaic import Mosaic, normalise_maps
 from cnnviz.app.panes.network_geometry import (
     Cell,
     Grid,
@@ -38,6 +27,7 @@ from cnnviz.app.panes.network_geometry import (
     StripRegion,
 )
 from cnnviz.app.panes.network_help import HELP
+from cnnviz.app.panes.number_text import fmt, plain
 from cnnviz.app.panes.stage_plan import shape_text
 from cnnviz.app.panes.text_sheet import TextSheet
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from cnnviz.app.panes.map_grid import fmt
+from cnnviz.app.panes.number_text import fmt
 from cnnviz.app.panes.top_rows import LABEL_W, TopRows
 
 OUTSIDE = QColor("#2a2b2f")  # receptive field beyond the image's border

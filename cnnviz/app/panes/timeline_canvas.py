@@ -7,13 +7,13 @@ Apart from the pane (filter_timeline.py), which chooses the moment; the scale an
 worked out in timeline_choice.py."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsScene, QSizePolicy
 
 from cnnviz.app.panes.filter_column import FilterColumn
+from cnnviz.app.panes.hover_view import HoverView
 from cnnviz.app.panes.map_grid import DIM_TEXT, TEXT, text_item
-from cnnviz.app.panes.network_columns import BACKGROUND, GAP
+from cnnviz.app.panes.network_columns import GAP
 from cnnviz.app.panes.timeline_choice import LONGEST_NOTE, input_names
 from cnnviz.training.timeline import Moment
 
@@ -42,21 +42,11 @@ class MomentFilters(FilterColumn):
             self.note.setText(note)
 
 
-class TimelineCanvas(QGraphicsView):
+class TimelineCanvas(HoverView):
     """The scene of a layer's start and chosen moment (or a message), scaled to fill the view;
     reports the hovered point."""
-    moved = Signal(QPointF)
-    left = Signal()
-    # pyqtgraph items in a scene look for these on their view; nothing here emits them.
-    sigDeviceRangeChanged = Signal(object, object)
-    sigDeviceTransformChanged = Signal(object)
-
     def __init__(self, scene: QGraphicsScene):
         super().__init__(scene)
-        self.setMouseTracking(True)
-        self.setBackgroundBrush(BACKGROUND)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def show_filters(self, layer: int, shape) -> tuple[MomentFilters, MomentFilters]:
@@ -94,11 +84,3 @@ class TimelineCanvas(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit()
-
-    def mouseMoveEvent(self, event) -> None:
-        super().mouseMoveEvent(event)
-        self.moved.emit(self.mapToScene(event.position().toPoint()))
-
-    def leaveEvent(self, event) -> None:
-        super().leaveEvent(event)
-        self.left.emit()
