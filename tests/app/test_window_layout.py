@@ -5,6 +5,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QDockWidget
 
 from cnnviz.app.window_layout import PaneScroll, arrange, bottom_height
+from tests.app.settling import settle
 
 # What a 1280x720 screen leaves a window: a panel and the title bar take about 60 px.
 SMALLEST = (1280, 660)
@@ -23,7 +24,7 @@ def test_the_default_arrangement_fits_the_window(qtbot, window, size, compact):
     window.resize(*size)
     qtbot.waitUntil(lambda: window.size().toTuple() == size)
     arrange(window, window.docks)
-    qtbot.wait(50)  # the layout settles
+    settle(qtbot)  # the layout settles
     inside = QRect(0, 0, *size)
     docks = window.docks
     for dock in (docks.architecture, docks.input, docks.curves):
@@ -54,6 +55,6 @@ def test_reset_layout_brings_back_closed_and_floating_docks(qtbot, window):
     reset = next(a for a in window.menuBar().findChildren(type(window.train_action))
                  if a.text() == "Reset layout")
     reset.trigger()
-    qtbot.wait(50)
+    settle(qtbot)  # the layout settles
     assert docks.input.isVisible() and not docks.curves.isFloating()
     assert window.dockWidgetArea(docks.input).name == "RightDockWidgetArea"

@@ -19,7 +19,9 @@ TINY = {
 }
 # One snapshot per batch and no periodic evaluation: every next() runs exactly one batch.
 EVERY_BATCH = dict(snapshot_every=1, snapshot_seconds=None, max_snapshot_hz=None, eval_every=None)
-WATCHDOG_S = 60
+# A hang guard, not a speed limit: the longest loop test takes 9 s on a quiet 2-core machine and
+# several times that on a loaded one.
+WATCHDOG_S = 180
 
 
 

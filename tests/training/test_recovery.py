@@ -13,9 +13,7 @@ from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD, Adam
 from cnnviz.training.loop import TrainConfig, TrainingRun, train
 from cnnviz.training.recovery import Checkpoint, divergence, state_problem
-
-# One snapshot per batch, no evaluations: every next() runs exactly one batch.
-EVERY_BATCH = dict(snapshot_every=1, snapshot_seconds=None, max_snapshot_hz=None, eval_every=None)
+from tests.training.loop_helpers import EVERY_BATCH
 
 
 def weights(network):
