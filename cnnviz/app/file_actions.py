@@ -189,8 +189,14 @@ class FileActions:
         if not self.may_discard("opening an architecture"):
             return
         path, _ = QFileDialog.getOpenFileName(self.window, "Open architecture", "", "JSON (*.json)")
-        if path and self.window.editor.load_file(path):
-            self.window.set_architecture(self.window.editor.spec())
+        if path:
+            self.open_architecture(path)
+
+    def open_architecture(self, path: str) -> bool:
+        """Train the architecture in a JSON file from new weights. The spec goes to the new
+        session only: the one running must not rebuild its network to it first."""
+        spec = self.window.editor.read_file(path)
+        return spec is not None and self.window.set_architecture(spec)
 
     def save_architecture_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Save architecture", "network.json",

@@ -251,6 +251,9 @@ class MainWindow(QMainWindow):
     def open_model(self, path: str) -> bool:
         return self.files.open_model(path)
 
+    def open_architecture(self, path: str) -> bool:
+        return self.files.open_architecture(path)
+
     def export(self, fmt: str, path: str) -> bool:
         return self.files.export(fmt, path)
 

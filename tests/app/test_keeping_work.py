@@ -1,6 +1,8 @@
 """The user's work is not lost silently, and the window comes back as they left it: a prompt
 before a trained network is discarded, Save and Export say so and keep training, the last
 dataset, network and settings return, Space trains from any control, Adam brings its rate."""
+import json
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
@@ -208,7 +210,7 @@ def test_a_model_with_other_classes_is_refused_and_the_app_goes_on(qtbot, window
     qtbot.waitUntil(lambda: session.latest.step > step, timeout=20000)
 
 
-def test_a_preset_chosen_sends_no_rebuild_to_the_session_it_replaces(qtbot, window):
+def test_a_preset_chosen_sends_no_rebuild_to_the_session_it_replaces(qtbot, window, tmp_path):
     from cnnviz.architectures import load_architecture
 
     qtbot.waitUntil(lambda: window.session is not None and window.session.latest is not None,
@@ -219,6 +221,15 @@ def test_a_preset_chosen_sends_no_rebuild_to_the_session_it_replaces(qtbot, wind
     old.control.set_spec = lambda spec: (sent.append(spec), real(spec))
     assert window.set_architecture(load_architecture("tinyvgg"))
     assert window.session is not old and sent == []
+    # Nor does an architecture file opened (it went through the editor's own edit signal).
+    old, sent = window.session, []
+    real = old.control.set_spec
+    old.control.set_spec = lambda spec: (sent.append(spec), real(spec))
+    path = tmp_path / "lenet.json"
+    path.write_text(json.dumps(load_architecture("lenet5")))
+    assert window.open_architecture(str(path))
+    assert window.session is not old and sent == []
+    assert window.editor.spec()["name"] == "lenet5"
     # An edit by hand still goes to the session running now.
     new = window.session
     edited = []

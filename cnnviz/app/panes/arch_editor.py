@@ -186,14 +186,20 @@ class ArchitectureEditor(QWidget):
         self.tree.select_layer(index)
 
     def load_file(self, path) -> bool:
-        """Open an architecture JSON file; on an error show it and keep the current spec."""
+        """Open an architecture JSON file into the editor; on an error show it and keep the
+        current spec."""
+        spec = self.read_file(path)
+        if spec is not None:
+            self.set_spec(spec)
+        return spec is not None
+
+    def read_file(self, path) -> dict | None:
+        """The spec in an architecture JSON file, or None after showing why it cannot be read."""
         try:
-            spec = specs.load(path)
+            return specs.load(path)
         except SpecError as exc:
             self.message("Cannot open the architecture", str(exc))
-            return False
-        self.set_spec(spec)
-        return True
+            return None
 
     def save_file(self, path) -> bool:
         """Save the spec as JSON, atomically (cnnviz/files.py)."""
