@@ -1,5 +1,5 @@
 """The window's decisions about its training session, without Qt: which dataset and spec are
-current and which spec each network version the worker reports stands for; what the worker's
+current and when a network version the worker reports reaches the panes; what the worker's
 Control is told when the user edits the network, picks a preset, switches the dataset, opens a
 model or presses Train, Step, Test or Reset; and when the panes are given a dataset, a network
 or a snapshot (pane_feed.py says what each pane gets). The window connects Qt's signals to these
@@ -49,7 +49,6 @@ class SessionController:
         self.session = None  # a TrainingSession, or None
         self.dataset, self.dataset_name = None, DEFAULT_DATASET
         self.spec: dict | None = None  # what the session trains, or was last told to
-        self.specs_by_version: dict[int, dict] = {}  # the snapshots' network_version -> spec
         self.shown_version = 0  # the version whose summary the panes were given
         self.probe = None
         self.saved_step = 0  # the step of the weights last saved (or opened, or started from)
@@ -95,8 +94,6 @@ class SessionController:
         if self._spec_from_code or not valid or self.session is None or spec == self.spec:
             return
         self.spec = spec
-        version = max(self.specs_by_version) + 1
-        self.specs_by_version[version] = spec
         self.session.control.set_spec(spec)
 
     # ---- the session ----------------------------------------------------------------------
@@ -116,7 +113,7 @@ class SessionController:
         record = record or {}
         config = self.config(_count(record.get("steps"), 0), _count(record.get("epochs"), 1))
         self.spec = network.spec
-        self.specs_by_version, self.shown_version = {0: network.spec}, 0
+        self.shown_version = 0
         self.saved_step = config.start_step
         pane_feed.show_new_network(self.panes, network.summary,
                                    curve_history.parse(record.get("curves")))
@@ -260,7 +257,7 @@ class SessionController:
     def fan_out(self, snap) -> None:
         """Hand a snapshot to every pane, a new network version's shapes first (an edit the
         worker has made): the cell inspected goes if the network changed."""
-        spec = self.specs_by_version.get(snap.network_version)
+        spec = snap.network_spec  # what the worker built: an edit it refused or merged has no version
         if spec is not None and snap.network_version != self.shown_version:
             self.shown_version = snap.network_version
             if pane_feed.show_new_version(self.panes, validate(spec)) and self.session is not None:

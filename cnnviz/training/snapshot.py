@@ -3,6 +3,7 @@
 map and inspected cell)."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -50,7 +51,8 @@ class Snapshot:
     images_per_s is measured over the batches since the previous snapshot (evaluations and
     pauses left out) and keeps its last value while paused.
     network_version goes up by one every time the architecture changes, so a viewer can tell
-    which layers the taps and weights belong to.
+    which layers the taps and weights belong to; network_spec is that network's spec (one copy
+    per version, shared by its snapshots: read it, do not change it).
     saliency is the (H, W) map of saliency_mode ("saliency" or "gradcam", as asked with
     Control.set_saliency; None: not asked) for class saliency_class (the predicted class when none
     was chosen); saliency and saliency_class are None without a probe or when the map cannot be
@@ -85,6 +87,7 @@ class Snapshot:
     evaluation_step: int | None = None
     evaluated_images: int = 0
     network_version: int = 0
+    network_spec: dict | None = None
     saliency: np.ndarray | None = None
     saliency_mode: str | None = None
     saliency_class: int | None = None
@@ -234,6 +237,7 @@ class Progress:
     def __init__(self):
         self.step = self.images_seen = 0
         self.epoch, self.network_version = 1, 0
+        self._spec_of_version: tuple[int, dict] | None = None
         self.batch_loss: float | None = None
         self.loss, self.accuracy = Ema(), Ema()
         self.evaluation: Evaluation | None = None
@@ -265,6 +269,13 @@ class Progress:
         """Measure speed from now (after a pause or an evaluation, which are not training)."""
         self._since, self._images = time.perf_counter(), self.images_seen
 
+    def _spec(self, network: Network) -> dict:
+        """The network's spec, copied once per network version: the GUI reads it on another
+        thread, so it must not be the network's own dict."""
+        if self._spec_of_version is None or self._spec_of_version[0] != self.network_version:
+            self._spec_of_version = (self.network_version, copy.deepcopy(network.spec))
+        return self._spec_of_version[1]
+
     def snapshot(self, network: Network, probe: np.ndarray | None, hyperparameters: dict,
                  state: str, message: str, views: Mapping[str, object] = NO_VIEWS,
                  health: tuple = (), health_step: int | None = None,
@@ -291,7 +302,8 @@ class Progress:
             conv_weights=conv_weights(network), hyperparameters=dict(hyperparameters),
             state=state, message=message, evaluation_step=self.evaluation_step,
             evaluated_images=0 if ev is None else ev.images,
-            network_version=self.network_version, saliency=view.saliency,
+            network_version=self.network_version, network_spec=self._spec(network),
+            saliency=view.saliency,
             saliency_mode=(views.get("saliency") or (None, None))[0],
             saliency_class=view.saliency_class, inspection=view.inspection, health=health,
             health_step=health_step, probe_gradients=view.gradients,

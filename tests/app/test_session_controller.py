@@ -145,7 +145,7 @@ def started(setup, spec=None, record=None):
 
 
 def snapshot(**fields):
-    values = dict(network_version=0, state="running", step=1, probe_probabilities=np.ones(3) / 3,
+    values = dict(network_version=0, network_spec=None, state="running", step=1, probe_probabilities=np.ones(3) / 3,
                   saliency=None, saliency_mode=None, saliency_class=None, misclassified=None,
                   evaluation_step=None)
     values.update(fields)
@@ -239,7 +239,7 @@ def test_a_spec_shown_from_code_sends_no_rebuild_but_an_edit_by_hand_does(setup)
     edited = dict(preset, name="mine")
     controller.spec_edited(edited, True)
     assert controller.session.control.sent("set_spec") == [(edited,)]
-    assert controller.spec is edited and controller.specs_by_version[1] is edited
+    assert controller.spec is edited
     controller.spec_edited(dict(edited), True)  # the same again: nothing to rebuild
     controller.spec_edited(dict(edited, name="broken"), False)  # invalid: neither
     assert len(controller.session.control.sent("set_spec")) == 1
@@ -360,7 +360,7 @@ def test_a_new_network_version_gives_the_panes_its_shapes_once(setup):
     edited = spec_for(setup.data, filters=6)
     controller.spec_edited(edited, True)
     setup.log.clear()
-    controller.fan_out(snapshot(network_version=1))
+    controller.fan_out(snapshot(network_version=1, network_spec=edited))
     summary = validate(edited)
     for name in ("network_view", "top_images", "inspector"):
         assert getattr(panes, name).calls("set_network") == [(summary,)], name
@@ -368,9 +368,21 @@ def test_a_new_network_version_gives_the_panes_its_shapes_once(setup):
         [{"keep": True}]
     assert session.control.sent("set_inspection") == [(None,)]  # the cell inspected went
     setup.log.clear()
-    controller.fan_out(snapshot(network_version=1))
-    controller.fan_out(snapshot(network_version=7))  # a version the window never made
+    controller.fan_out(snapshot(network_version=1, network_spec=edited))
     assert not [call for call in setup.log if call[1] == "set_network"]
+
+
+def test_the_panes_take_the_shapes_of_the_network_the_worker_built(setup):
+    """Two edits between batches: the Control keeps the last, so the worker builds one new
+    version, of the second spec. The panes must show that one's shapes (counting the edits sent,
+    the window once paired version 1 with the first)."""
+    controller, panes = setup.controller, setup.panes
+    started(setup)
+    first, second = spec_for(setup.data, filters=6), spec_for(setup.data, filters=9)
+    controller.spec_edited(first, True)
+    controller.spec_edited(second, True)
+    controller.fan_out(snapshot(network_version=1, network_spec=second))
+    assert panes.network_view.calls("set_network")[-1] == (validate(second),)
 
 
 def test_a_paused_snapshot_after_train_was_pressed_leaves_pause_on_the_button(setup):

@@ -128,6 +128,10 @@ def test_an_edited_network_trains_on_at_the_same_rate(shapes, control):
     edited["layers"].insert(1, {"type": "conv", "filters": 8, "kernel": 3, "padding": 1})
     control.set_spec(edited)
     announced = next(run)
+    # The snapshots name the network they come from, as a copy of its spec.
+    assert before.network_version == 0 and before.network_spec == network.spec
+    assert announced.network_version == 1 and announced.network_spec == training.network.spec
+    assert announced.network_spec is not training.network.spec
     assert announced.message.startswith(
         "Architecture changed: kept the weights of 0 conv 3x3, 4 conv 3x3, 7 conv 3x3, 11 dense "
         "64 and 13 dense 8; new weights for 1 conv 3x3; the learning rate ramps up")
