@@ -1,7 +1,8 @@
 """The network view's stage plan, without Qt: each conv, pool, dense or flatten layer starts a
 stage, and the elementwise layers after it (activation, batch norm, dropout) join it; the stage
 shows its last layer's output."""
-from cnnviz.app.panes.stage_plan import Stage, plan_stages, shape_text
+from cnnviz.app.panes.number_text import shape_text
+from cnnviz.app.panes.stage_plan import Stage, plan_stages
 from cnnviz.engine.spec import validate
 
 SPEC = {"input": [3, 16, 16], "classes": ["a", "b"],

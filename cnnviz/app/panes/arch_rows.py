@@ -12,11 +12,11 @@ import enum
 from dataclasses import dataclass
 
 from cnnviz.engine.receptive import Field
-from cnnviz.engine.spec import LayerInfo, Summary, describe, shape_text
+from cnnviz.engine.spec import LayerInfo, Summary, describe
 
 from .arch_model import ArchitectureModel
+from .number_text import shape_text
 
-TIMES = "\u00d7"
 WARNING_SIGN = "\u26a0"
 
 COLUMNS = ("#", "layer", "output", "RF", "params", "MACs")
@@ -54,7 +54,7 @@ def rf_tip(field: Field) -> str:
         return ("receptive field: the whole image; each output value depends on every input "
                 "pixel")
     apart = f"{field.jump} input pixel{'' if field.jump == 1 else 's'}"
-    return (f"receptive field: each output value sees a {shape_text((field.size, field.size), TIMES)} "
+    return (f"receptive field: each output value sees a {shape_text((field.size, field.size))} "
             f"patch of the input; neighbouring values are {apart} apart")
 
 
@@ -89,11 +89,11 @@ def layer_row(index: int, raw, info: LayerInfo | None, field: Field | None,
         texts = (str(index), label, "?", "", "", "")
         tip = PENDING_TIP
     else:
-        texts = (str(index), label, shape_text(info.out_shape, TIMES),
+        texts = (str(index), label, shape_text(info.out_shape),
                  rf_text(field) if field is not None else "",
                  compact(info.params), compact(info.macs))
-        tip = (f"{label}: {shape_text(info.in_shape, TIMES)} in, "
-               f"{shape_text(info.out_shape, TIMES)} out\n"
+        tip = (f"{label}: {shape_text(info.in_shape)} in, "
+               f"{shape_text(info.out_shape)} out\n"
                f"{info.params:,} parameters, {info.macs:,} multiply-adds per image")
         if field is not None:
             tip += "\n" + rf_tip(field)
@@ -122,7 +122,7 @@ def header_text(spec: dict | None) -> str:
     classes = spec.get("classes")
     parts = [f"<b>{name}</b>"]
     if isinstance(shape, (list, tuple)):
-        parts.append(f"input {shape_text(shape, TIMES)}")
+        parts.append(f"input {shape_text(shape)}")
     if isinstance(classes, (list, tuple)):
         parts.append(f"{len(classes)} classes")
     return " \u00b7 ".join(parts)

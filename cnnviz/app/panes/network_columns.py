@@ -27,8 +27,7 @@ from cnnviz.app.panes.network_geometry import (
     StripRegion,
 )
 from cnnviz.app.panes.network_help import HELP
-from cnnviz.app.panes.number_text import fmt, plain
-from cnnviz.app.panes.stage_plan import shape_text
+from cnnviz.app.panes.number_text import fmt, plain, shape_text
 from cnnviz.app.panes.text_sheet import TextSheet
 
 MAX_MAPS = 64          # maps drawn per column; the rest are counted as "+N more"

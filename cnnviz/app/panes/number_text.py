@@ -1,6 +1,6 @@
-"""How the panes write numbers: short ones for the network view's small labels (fmt), numbers in
-the Inspector's sentences (num) and in its grid cells (cell_text), and a negative zero made 0
-(plain) wherever a value is printed.
+"""How the panes write numbers and shapes: short ones for the network view's small labels (fmt),
+numbers in the Inspector's sentences (num) and in its grid cells (cell_text), a negative zero
+made 0 (plain) wherever a value is printed, and shapes as 8×32×32 (shape_text).
 
 Apart from the panes because these are decisions about text, not drawing: plain pytest tests
 them, and every pane writes a number the same way.
@@ -8,6 +8,8 @@ them, and every pane writes a number the same way.
 from __future__ import annotations
 
 import math
+
+from cnnviz.engine import spec as specs
 
 
 def plain(value) -> float:
@@ -48,3 +50,8 @@ def cell_text(value: float) -> str:
         return f"{value:.0e}"
     text = f"{value:.0f}" if size >= 99.95 else f"{value:.2f}" if size >= 9.9995 else f"{value:.3f}"
     return "0.000" if text == "-0.000" else text
+
+
+def shape_text(shape) -> str:
+    """A shape as the window writes it: 8×32×32 (engine/spec.py's shape_text with a times sign)."""
+    return specs.shape_text(shape, "\u00d7")

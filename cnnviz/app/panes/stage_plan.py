@@ -11,13 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnviz.engine import spec as specs
+from cnnviz.app.panes.number_text import shape_text
 from cnnviz.engine.spec import ELEMENTWISE, POOLS
-
-
-def shape_text(shape) -> str:
-    """A shape as the view labels it: 8×32×32."""
-    return specs.shape_text(shape, "×")
 
 
 def weight_shape(info) -> tuple[int, int, int, int]:
