@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from cnnviz.app.panes import confusion_cells as cells
 from cnnviz.app.panes.confusion_cells import NO_EVALUATION, PICK_A_CELL
 from cnnviz.app.panes.confusion_widgets import ConfusionTable, VerticalLabel
+from cnnviz.app.panes.map_grid import to_qimage
 
 MAX_SHOWN = 100      # thumbnails in the strip at most
 THUMB = 44           # thumbnail size in pixels
@@ -41,17 +42,8 @@ TOOLTIP = ("Confusion matrix of the latest test evaluation: each row is the true
 
 def thumbnail(image: np.ndarray, size: int = THUMB) -> QPixmap:
     """A pixmap of one (C, H, W) image with values in [0, 1] (1 or 3 channels)."""
-    pixels = np.clip(np.nan_to_num(image) * 255 + 0.5, 0, 255).astype(np.uint8)
-    if pixels.shape[0] == 1:
-        buffer = np.ascontiguousarray(pixels[0])
-        fmt = QImage.Format.Format_Grayscale8
-    else:
-        buffer = np.ascontiguousarray(pixels[:3].transpose(1, 2, 0))
-        fmt = QImage.Format.Format_RGB888
-    h, w = buffer.shape[:2]
-    qimage = QImage(buffer.data, w, h, buffer.strides[0], fmt).copy()  # copy: own the pixels
-    return QPixmap.fromImage(qimage.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.FastTransformation))
+    return QPixmap.fromImage(to_qimage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                     Qt.TransformationMode.FastTransformation))
 
 
 class EvaluationPane(QWidget):

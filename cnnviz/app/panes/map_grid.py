@@ -61,6 +61,18 @@ def readable(painter: QPainter, pixel_size: float) -> bool:
     return pixel_size * scale >= READABLE_PIXELS
 
 
+def to_qimage(pixels: np.ndarray) -> QImage:
+    """A QImage (owning its pixels) of a (C, h, w) array with values in [0, 1]."""
+    data = np.clip(np.nan_to_num(pixels) * 255 + 0.5, 0, 255).astype(np.uint8)
+    if data.shape[0] == 1:
+        buffer, fmt_ = np.ascontiguousarray(data[0]), QImage.Format.Format_Grayscale8
+    else:
+        buffer = np.ascontiguousarray(data[:3].transpose(1, 2, 0))
+        fmt_ = QImage.Format.Format_RGB888
+    h, w = buffer.shape[:2]
+    return QImage(buffer.data, w, h, buffer.strides[0], fmt_).copy()
+
+
 class SceneText(QGraphicsSimpleTextItem):
     """A label that is left out while it is too small to read."""
 

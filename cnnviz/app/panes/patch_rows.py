@@ -6,29 +6,17 @@ Apart from the pane (top_images.py), which chooses the layer and lays out a new 
 everything sits and what it says is worked out without Qt, in top_rows.py (the `model`)."""
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from cnnviz.app.panes.map_grid import to_qimage
 from cnnviz.app.panes.number_text import fmt
 from cnnviz.app.panes.top_rows import LABEL_W, TopRows
 
 OUTSIDE = QColor("#2a2b2f")  # receptive field beyond the image's border
 DEAD = QColor("#e0403a")
 UNMOVED = QColor(30, 31, 34, 170)  # dims a patch the unit gives 0 (fewer than k excite it)
-
-
-def to_qimage(pixels: np.ndarray) -> QImage:
-    """A QImage (owning its pixels) of a (C, h, w) array with values in [0, 1]."""
-    data = np.clip(np.nan_to_num(pixels) * 255 + 0.5, 0, 255).astype(np.uint8)
-    if data.shape[0] == 1:
-        buffer, fmt_ = np.ascontiguousarray(data[0]), QImage.Format.Format_Grayscale8
-    else:
-        buffer = np.ascontiguousarray(data[:3].transpose(1, 2, 0))
-        fmt_ = QImage.Format.Format_RGB888
-    h, w = buffer.shape[:2]
-    return QImage(buffer.data, w, h, buffer.strides[0], fmt_).copy()
 
 
 class PatchRows(QWidget):
