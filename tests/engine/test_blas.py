@@ -47,3 +47,25 @@ def test_a_library_without_cblas_is_skipped_with_its_reason(monkeypatch, tmp_pat
     monkeypatch.setattr(blas, "_library_candidates", lambda: [libm])
     found, why = blas.find_blas()
     assert found is None and "has no 64-bit cblas_sgemm" in why
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 2), (2, 1), (1, 0)])
+def test_the_conv_layer_without_blas_gives_the_same_sums_as_with_it(stride, padding):
+    """numpy's matmul stands in when numpy's BLAS is not OpenBLAS (engine/conv_fallback.py)."""
+    from cnnviz.engine.layers import Conv
+    from cnnviz.engine.reference import conv_backward, conv_forward
+    config = {"type": "conv", "filters": 4, "kernel": 5, "stride": stride, "padding": padding,
+              "init": "he"}
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 3, 11, 11))
+    layer = Conv.from_dict(config, (3, 11, 11), np.float64, rng)
+    layer._gemm = None  # as where BLAS is None
+    weight, bias = layer.weight.value, layer.bias.value
+    out = layer.forward(x, training=True)
+    np.testing.assert_allclose(out, conv_forward(x, weight, bias, stride, padding), atol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    dx = layer.backward(dout)
+    expected_dx, expected_dw, expected_db = conv_backward(x, weight, dout, stride, padding)
+    np.testing.assert_allclose(dx, expected_dx, atol=1e-12)
+    np.testing.assert_allclose(layer.weight.grad, expected_dw, atol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad, expected_db, atol=1e-12)
