@@ -146,6 +146,7 @@ class CurvesPane(QWidget):
         view.setZValue(-1000)
         view.setMouseEnabled(False, False)
         view.enableAutoRange(axis="x", enable=False)
+        view.setDefaultPadding(0.0)  # the decades are margin enough
         self.loss_plot.scene().addItem(view)
         view.setXLink(self.loss_plot)
         item = TrailCurve(self.rate, RATE_PEN, "learning rate")
