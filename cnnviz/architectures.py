@@ -22,15 +22,17 @@ def load_architecture(name_or_path: str) -> dict:
     one) checked too; errors name the file."""
     if name_or_path in builtin_names():
         with resources.as_file(_folder() / f"{name_or_path}.json") as path:
-            return _load(path)
+            return load_file(path)
     path = Path(name_or_path)
     if path.suffix != ".json" and not path.exists():
         raise specs.SpecError(f"no architecture named {name_or_path!r}; built in: "
                               f"{', '.join(builtin_names())}, or give a .json file")
-    return _load(path)
+    return load_file(path)
 
 
-def _load(path: Path) -> dict:
+def load_file(path) -> dict:
+    """The spec in an architecture JSON file, its recipe (if any) checked too; SpecError names
+    the file and what is wrong."""
     spec = specs.load(path)
     try:
         recipes.of_spec(spec)

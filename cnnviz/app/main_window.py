@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
     def _architecture_chosen(self, name: str) -> None:
         if self.may_discard("switching the network"):
             spec = load_architecture(name)
-            self.toolbar.take_recipe(recipe_of(spec))  # a preset trains as its recipe says
+            self.toolbar.take_recipe(recipe_of(spec), name)  # a preset trains as its recipe says
             self.set_architecture(spec)
         elif self.spec is not None:
             self.toolbar.show_architecture(self.spec.get("name"))

@@ -138,9 +138,10 @@ class TrainingToolbar(QToolBar):
 
     # ---- what the window shows ------------------------------------------------------------
 
-    def take_recipe(self, recipe: Recipe) -> None:
+    def take_recipe(self, recipe: Recipe, whose: str | None = None) -> None:
         """A preset's recipe (training/recipe.py): its optimizer, rate, momentum, batch size,
-        schedule and augmentation, told to the session as one change."""
+        schedule and augmentation, told to the session as one change (and to the user, when
+        `whose` names the network)."""
         self._set_values(recipe.lr, recipe.momentum, recipe.batch_size)
         self.optimizer.setCurrentText(recipe.optimizer)
         self._show_momentum()
@@ -148,6 +149,8 @@ class TrainingToolbar(QToolBar):
         self._show_schedule(recipe.schedule)
         self.augment.setChecked(recipe.augment)
         self.hyperparameters_changed.emit()
+        if whose:
+            self.note.emit(f"Training settings from {whose}'s recipe: {recipe.describe()}.")
 
     def restore(self, last) -> None:
         """The settings of the last session (a LastSession; None values: the defaults), with no

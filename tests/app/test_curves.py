@@ -228,7 +228,12 @@ def test_the_rate_of_each_step_is_a_line_on_a_log_axis(qtbot, pane, snapshots):
     assert axis.isVisible() and axis.logMode and axis.linkedView() is pane.rate_view
     assert pane.rate_view.viewRange()[1] == pytest.approx([-3, -1])  # 0.005 to 0.02
     assert pane.rate_view.viewRange()[0] == pytest.approx(pane.loss_plot.viewRange()[0])
-    # Under the plots, so the mouse still pans and zooms the loss plot.
-    assert pane.rate_view.zValue() < 0 and not any(pane.rate_view.state["mouseEnabled"])
+    # Over the opaque grid (it hid the line every few pixels), under the loss plot's view box, so
+    # the mouse still pans and zooms the loss plot.
+    assert (pane.loss_plot.getAxis("left").zValue() < pane.rate_view.zValue()
+            < pane.loss_plot.getViewBox().zValue())
+    assert pane.rate_view.parentItem() is pane.loss_plot
+    assert not any(pane.rate_view.state["mouseEnabled"])
+    assert axis.labelText == "learning rate" and not axis.autoSIPrefix
     pane.reset()
     assert len(data(pane.rate_item)[0]) == 0

@@ -22,6 +22,9 @@ def test_a_preset_brings_its_recipe_to_the_toolbar_and_the_session(qtbot, window
     assert not bar.momentum.isEnabled() and not bar.augment.isChecked()
     assert bar.schedule.currentText() == "one-cycle" and bar.schedule_epochs == 3
     assert "3 epochs" in bar.schedule.toolTip()
+    assert window.statusBar().currentMessage() == (
+        "Training settings from lenet5's recipe: Adam, lr 0.005, one-cycle peaking at 25% of the "
+        "run, batch 64, 3 epochs.")
     qtbot.waitUntil(lambda: window.session.latest is not None, timeout=20000)
     hyper = window.session.latest.hyperparameters
     assert (hyper["optimizer"], hyper["lr"], hyper["schedule"], hyper["schedule_epochs"]) == (
@@ -78,3 +81,24 @@ def test_the_schedule_comes_back_at_the_next_start(qtbot, tmp_path):
     assert again.toolbar.schedule_epochs == 8 and again.toolbar.lr.value() == 0.003
     assert again.session.latest.hyperparameters["schedule"] == StepDecay((0.25, 0.5)).as_json()
     again.close()
+
+
+def test_an_architecture_file_brings_its_own_recipe_and_a_bad_one_is_refused(window, tmp_path):
+    import json
+    bar = window.toolbar
+    spec = load_architecture("lenet5")
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps(dict(spec, recipe={"optimizer": "sgd", "lr": 0.07, "epochs": 2})))
+    assert window.open_architecture(str(mine))
+    assert (bar.optimizer.currentText(), bar.lr.value(), bar.schedule_epochs) == ("sgd", 0.07, 2)
+    bar.lr.setValue(0.03)
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({k: v for k, v in spec.items() if k != "recipe"}))
+    assert window.open_architecture(str(plain))
+    assert bar.lr.value() == 0.03  # without a recipe the settings stay as they are
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(dict(spec, recipe={"batch_size": 0})))
+    assert not window.open_architecture(str(bad))
+    assert window.errors[-1] == ("Cannot open the architecture",
+                                 f"{bad}: recipe.batch_size must be from 1 to 4096, got 0")
+    assert window.editor.spec()["name"] == "lenet5" and bar.lr.value() == 0.03

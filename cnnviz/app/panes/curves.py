@@ -140,14 +140,15 @@ class CurvesPane(QWidget):
 
     def _rate_line(self) -> tuple[SteppedViewBox, TrailCurve]:
         """The learning rate's line, in a view box of its own over the loss plot's area that
-        shares its steps (x) and has a log axis on the right. It lies below the plots, so the
-        mouse pans and zooms the loss plot as before, and the line lies under the loss lines."""
+        shares its steps (x) and has a log axis on the right. It lies between the grid (the
+        axes, at -200) and the loss plot's view box (-100): over the opaque grid lines, under
+        the loss lines, and the mouse still pans and zooms the loss plot."""
         view = SteppedViewBox(data_bounds=self._rate_bounds)
-        view.setZValue(-1000)
+        view.setParentItem(self.loss_plot)
+        view.setZValue(-150)
         view.setMouseEnabled(False, False)
         view.enableAutoRange(axis="x", enable=False)
         view.setDefaultPadding(0.0)  # the decades are margin enough
-        self.loss_plot.scene().addItem(view)
         view.setXLink(self.loss_plot)
         item = TrailCurve(self.rate, RATE_PEN, "learning rate")
         item.setLogMode(False, True)
@@ -156,6 +157,7 @@ class CurvesPane(QWidget):
         axis = self.loss_plot.getAxis("right")
         axis.linkToView(view)
         axis.setLogMode(True)
+        axis.enableAutoSIPrefix(False)  # the rates as they are: 0.001, not 1 (x0.001)
         axis.setLabel("learning rate", color=pg.mkColor(RATE_COLOUR).name())
         axis.setTextPen(RATE_COLOUR)
         self.acc_plot.showAxis("right")  # blank, as wide: the two x axes line up
@@ -164,7 +166,7 @@ class CurvesPane(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("right").setWidth(RATE_AXIS_WIDTH)
         loss_view = self.loss_plot.getViewBox()
-        loss_view.sigResized.connect(lambda: view.setGeometry(loss_view.sceneBoundingRect()))
+        loss_view.sigResized.connect(lambda: view.setGeometry(loss_view.geometry()))
         # The plot's Log X (its menu) applies to the steps of this line too.
         self.loss_plot.ctrl.logXCheck.toggled.connect(lambda on: item.setLogMode(on, True))
         return view, item
