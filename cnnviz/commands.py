@@ -310,11 +310,12 @@ def archs(args) -> int:
     from cnnviz.architectures import builtin_names, load_architecture
     from cnnviz.engine.spec import validate
 
-    print(f"{'name':<15} {'input':<9} {'parameters':>11} {'FLOPs/image':>13}  description")
+    width = max(15, *(len(name) for name in builtin_names()))
+    print(f"{'name':<{width}} {'input':<9} {'parameters':>11} {'FLOPs/image':>13}  description")
     for name in builtin_names():
         spec = load_architecture(name)
         summary = validate(spec)
-        print(f"{name:<15} {shape_text(summary.input):<9} {summary.params:>11,} "
+        print(f"{name:<{width}} {shape_text(summary.input):<9} {summary.params:>11,} "
               f"{2 * summary.macs:>13,}  {spec.get('description', '')}")
     return 0
 
