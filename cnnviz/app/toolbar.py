@@ -85,9 +85,10 @@ class TrainingToolbar(QToolBar):
         # The schedule spans the network's recipe's epochs; a step decay keeps its recipe's points.
         self.schedule_epochs, self.step_decay = DEFAULT.epochs, schedule.StepDecay()
         self._show_schedule(DEFAULT.schedule)
-        self._add_labelled(((" lr ", self.lr), (" momentum ", self.momentum),
-                            (" batch ", self.batch), (" ", self.optimizer),
-                            (" schedule ", self.schedule), (" ", self.augment)))
+        # (the schedule beside the rate it shapes, and without a word of its own: the toolbar
+        # fits a 1280-pixel screen)
+        self._add_labelled(((" lr ", self.lr), (" ", self.schedule), (" momentum ", self.momentum),
+                            (" batch ", self.batch), (" ", self.optimizer), (" ", self.augment)))
         for widget in (self.lr, self.momentum, self.batch):
             widget.valueChanged.connect(self.hyperparameters_changed)
         self.optimizer.activated.connect(self._optimizer_chosen)

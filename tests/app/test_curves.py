@@ -213,6 +213,7 @@ def test_the_rate_of_each_step_is_a_line_on_a_log_axis(qtbot, pane, snapshots):
     range is the rates' whole decades."""
     pane.show()
     qtbot.waitExposed(pane)
+    assert pane.rate_view.viewRange()[1] == pytest.approx([-4, -1])  # before any: 1e-4 to 0.1
     feed(pane, snapshots)
     first = {}
     for s in snapshots:

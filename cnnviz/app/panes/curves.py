@@ -33,7 +33,7 @@ from cnnviz.app.panes.trail_curve import TrailCurve
 
 REDRAW_HZ = 30
 AXIS_WIDTH = 56
-RATE_AXIS_WIDTH = 46  # both plots' right axes, so their x axes line up
+RATE_AXIS_WIDTH = AXIS_WIDTH  # both plots' right axes, so their x axes line up
 
 RAW_PEN = pg.mkPen((150, 180, 235, 150), width=1)
 SMOOTH_PEN = pg.mkPen((80, 170, 255), width=2.5)
@@ -149,6 +149,8 @@ class CurvesPane(QWidget):
         view.setMouseEnabled(False, False)
         view.enableAutoRange(axis="x", enable=False)
         view.setDefaultPadding(0.0)  # the decades are margin enough
+        view.setYRange(-4, -1)  # (0.0001 to 0.1 until there are rates: not 1 to 10)
+        view.enableAutoRange(axis="y")  # (which setting a range turned off)
         view.setXLink(self.loss_plot)
         item = TrailCurve(self.rate, RATE_PEN, "learning rate")
         item.setLogMode(False, True)
