@@ -102,3 +102,10 @@ def test_an_architecture_file_brings_its_own_recipe_and_a_bad_one_is_refused(win
     assert window.errors[-1] == ("Cannot open the architecture",
                                  f"{bad}: recipe.batch_size must be from 1 to 4096, got 0")
     assert window.editor.spec()["name"] == "lenet5" and bar.lr.value() == 0.03
+
+
+def test_the_toolbar_fits_the_smallest_screen(window):
+    """1280 pixels wide (tests/app/test_window_layout.py): every setting in view, none behind
+    the toolbar's overflow button, with the longest preset name chosen."""
+    choose(window.arch_box, "fashion-2conv-bn")
+    assert window.toolbar.sizeHint().width() <= 1280
