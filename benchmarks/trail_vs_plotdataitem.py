@@ -105,7 +105,8 @@ def snapshot(step: int, raw: float, smooth: float) -> SimpleNamespace:
     accuracy = 0.5 + 0.4 * (1 - math.exp(-evaluation / 20_000))
     return SimpleNamespace(step=step, batch_loss=raw, smoothed_loss=smooth,
                            evaluation_step=evaluation, test_accuracy=accuracy,
-                           test_loss=smooth * 1.1, hyperparameters={"lr": 0.01})
+                           test_loss=smooth * 1.1, hyperparameters={"lr": 0.01},
+                           learning_rate=0.01)
 
 
 def measure(pane_class, size: int, steps: int, width: int, height: int) -> dict:

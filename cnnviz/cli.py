@@ -42,6 +42,11 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def schedule_names() -> tuple[str, ...]:
+    from cnnviz.training.schedule import NAMES
+    return NAMES
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cnnviz import commands
 
@@ -57,15 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", default="shapes",
                        help="a name from `cnnviz datasets`, or an image folder (one sub-folder per class)")
     train.add_argument("--download", action="store_true", help="fetch the dataset if it is missing")
-    train.add_argument("--epochs", type=_positive_int, default=6)
-    train.add_argument("--batch-size", type=_setting("batch_size"), default=64)
-    train.add_argument("--lr", type=_setting("lr"), default=0.02)
-    train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
-    train.add_argument("--momentum", type=_setting("momentum"), default=0.9)
+    # The training settings come from the architecture's recipe (training/recipe.py); a flag
+    # given overrides its part of it.
+    own = " (default: the architecture's recipe)"
+    train.add_argument("--epochs", type=_setting("epochs"), help="passes over the training set" + own)
+    train.add_argument("--batch-size", type=_setting("batch_size"), help="images per step" + own)
+    train.add_argument("--lr", type=_setting("lr"), help="the learning rate (one-cycle's peak)" + own)
+    train.add_argument("--optimizer", choices=["sgd", "adam"],
+                       help="another optimizer brings its usual learning rate unless --lr" + own)
+    train.add_argument("--momentum", type=_setting("momentum"), help="SGD's momentum" + own)
+    train.add_argument("--schedule", choices=schedule_names(),
+                       help="the learning-rate schedule over the epochs" + own)
+    train.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                       help="random shifts, rotations, scaling, flips (not for digits) and noise"
+                            " on each batch, or not" + own)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--train-limit", type=_positive_int, help="use only this many training images")
-    train.add_argument("--augment", action="store_true",
-                       help="random shifts, rotations, scaling, flips (not for digits) and noise")
     train.add_argument("--out", metavar="MODEL.cnnviz", help="save the trained model here")
     train.add_argument("--health", metavar="PATH.csv",
                        help="write per layer and logged step: weight and gradient norms, the "

@@ -90,6 +90,8 @@ def train(args) -> int:
         raise DataError(f"--health {args.health}: there is no folder "
                         f"{Path(args.health).resolve().parent}")
     arch = load_architecture(args.arch)
+    recipe, said = training_recipe(args, arch)
+    print(said, flush=True)
     data = load_dataset(args.dataset, args, arch["input"])
     if args.train_limit and len(data.train_x) > args.train_limit:
         keep = np.random.default_rng(args.seed).permutation(len(data.train_x))[:args.train_limit]
@@ -97,12 +99,12 @@ def train(args) -> int:
                        data.train_y[keep], data.test_x, data.test_y, data.description, data.source)
     spec = fit_to_dataset(arch, data.input_shape, data.classes)
     network = Network(spec, seed=args.seed)
-    optimizer = make_optimizer(args.optimizer, args.lr, args.momentum)
+    optimizer = make_optimizer(recipe.optimizer, recipe.lr, recipe.momentum)
     preprocessing = catalog.preprocessing_of(args.dataset, data)
     print(f"{data.name}: {len(data.train_x):,} training and {len(data.test_x):,} test images, "
           f"{len(data.classes)} classes; network {spec.get('name', args.arch)}, "
           f"{network.summary.params:,} parameters")
-    bar = TrainingBar(args.epochs)
+    bar = TrainingBar(recipe.epochs)
     progress = {"steps": 0, "epochs": 0}
 
     health_rows = []  # --health: written once training ends, however it ends
@@ -120,13 +122,15 @@ def train(args) -> int:
         bar.line(f"epoch {epoch}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.1%}")
 
     augmentation = None
-    if args.augment:
+    if recipe.augment:
         digit_like = preprocessing["digit_like"]
         augmentation = Augmentation.for_digits() if digit_like else Augmentation.for_photos()
+    images = len(data.train_x)
     try:
-        train_epochs(network, optimizer, data.train_x, data.train_y, args.epochs, args.batch_size,
-                     seed=args.seed, on_progress=on_progress, on_epoch_end=on_epoch_end,
-                     augmentation=augmentation, report_every=5)
+        train_epochs(network, optimizer, data.train_x, data.train_y, recipe.epochs,
+                     recipe.batch_size, seed=args.seed, on_progress=on_progress,
+                     on_epoch_end=on_epoch_end, augmentation=augmentation, report_every=5,
+                     learning_rate=lambda step: recipe.rate(step, images))
     except KeyboardInterrupt:  # stop cleanly: evaluate and save what was learned so far
         bar.line(f"stopped by the user at step {progress['steps']}")
     except Diverged as exc:  # the weights are ruined: nothing worth saving but the health log
@@ -145,9 +149,7 @@ def train(args) -> int:
     if args.out:
         from cnnviz.training.modelfile import save_model
         training = {"steps": progress["steps"], "epochs": progress["epochs"], "seed": args.seed,
-                    "hyperparameters": {"optimizer": args.optimizer, "lr": args.lr,
-                                        "momentum": args.momentum, "batch_size": args.batch_size,
-                                        "augment": args.augment},
+                    "hyperparameters": recipe.as_json(),
                     "test_accuracy": final.accuracy, "cnnviz_version": __version__}
         save_model(args.out, network, {"name": args.dataset, "preprocessing": preprocessing},
                    training)
@@ -155,6 +157,65 @@ def train(args) -> int:
     print(f"done in {time.perf_counter() - start:.1f} s")
     print(f"test accuracy: {final.accuracy:.4f}")
     return 0
+
+
+# `cnnviz train`'s flags that change a recipe: the recipe's field, and its name in words.
+RECIPE_FLAGS = {"optimizer": "optimizer", "lr": "learning rate", "momentum": "momentum",
+                "schedule": "schedule", "batch_size": "batch size", "epochs": "epochs",
+                "augment": "augmentation"}
+
+
+def training_recipe(args, arch: dict):
+    """The architecture's recipe (training/recipe.py; the defaults for one without) changed by
+    the flags given, and the line that says which recipe it is and what the flags changed."""
+    from cnnviz.training import recipe as recipes
+
+    own = recipes.of_spec(arch)
+    base = recipe = own or recipes.DEFAULT
+    name = arch.get("name") or args.arch
+    whose = f"{name}'s" if own else f"the defaults ({name} has none)"
+    said = f"recipe: {whose} ({recipe.describe()})"
+    notes = []
+    for field, words in RECIPE_FLAGS.items():
+        value = getattr(args, field)
+        if value is None:
+            continue
+        flag = (f"--{field.replace('_', '-')} {value}" if field != "augment"
+                else "--augment" if value else "--no-augment")
+        changed = _with_flag(recipe, field, value)
+        if changed == recipe:
+            notes.append(f"{flag} is its own")
+            continue
+        also = ""
+        if field == "optimizer" and args.lr is None and changed.lr != recipe.lr:
+            also = (f" (and so the learning rate, to {recipes.OPTIMIZERS[value]}'s usual "
+                    f"{changed.lr:g})")
+        notes.append(f"{flag} overrides its {words}{also}")
+        recipe = changed
+    if notes:
+        said += "; " + ", ".join(notes)
+    if recipe != base:
+        said += f"; so: {recipe.describe()}"
+    return recipe, said
+
+
+def _with_flag(recipe, field: str, value):
+    """The recipe with one flag's value: another optimizer brings its usual learning rate (a
+    --lr given after replaces it), another schedule its usual settings."""
+    from dataclasses import replace
+
+    from cnnviz.engine.spec import SpecError
+    from cnnviz.training import recipe as recipes
+    from cnnviz.training import schedule
+
+    if field == "optimizer":
+        return recipes.with_optimizer(recipe, value)
+    if field == "momentum" and recipe.optimizer != "sgd":
+        raise SpecError(f"--momentum is SGD's, and this recipe trains with "
+                        f"{recipes.OPTIMIZERS[recipe.optimizer]}; add --optimizer sgd")
+    if field == "schedule":
+        value = recipe.schedule if recipe.schedule.name == value else schedule.of_name(value)
+    return replace(recipe, **{field: value})
 
 
 class TrainingBar:
@@ -249,11 +310,12 @@ def archs(args) -> int:
     from cnnviz.architectures import builtin_names, load_architecture
     from cnnviz.engine.spec import validate
 
-    print(f"{'name':<15} {'input':<9} {'parameters':>11} {'FLOPs/image':>13}  description")
+    width = max(15, *(len(name) for name in builtin_names()))
+    print(f"{'name':<{width}} {'input':<9} {'parameters':>11} {'FLOPs/image':>13}  description")
     for name in builtin_names():
         spec = load_architecture(name)
         summary = validate(spec)
-        print(f"{name:<15} {shape_text(summary.input):<9} {summary.params:>11,} "
+        print(f"{name:<{width}} {shape_text(summary.input):<9} {summary.params:>11,} "
               f"{2 * summary.macs:>13,}  {spec.get('description', '')}")
     return 0
 

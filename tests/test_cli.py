@@ -89,7 +89,7 @@ def test_python_dash_m_runs_the_command():
     reason="Debian's dataset-fashion-mnist is not installed (.ci/run installs it)")
 def test_train_on_real_fashion_mnist(capsys):
     assert main(["train", "--dataset", "fashion-mnist", "--arch", "lenet5", "--epochs", "2",
-                 "--train-limit", "6000", "--lr", "0.05"]) == 0
+                 "--train-limit", "6000"]) == 0
     out = capsys.readouterr().out
     assert "Fashion-MNIST: 6,000 training and 10,000 test images" in out
     accuracy = float(out.split("test accuracy ")[-1].split("%")[0])

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from cnnviz.app.panes import curve_history
 from cnnviz.app.session_controller import PAUSED_STATES
+from cnnviz.architectures import recipe_of
 from cnnviz.data import catalog
 from cnnviz.data.errors import DataError
 from cnnviz.training.rebuild import mismatch
@@ -196,7 +197,11 @@ class FileActions:
         """Train the architecture in a JSON file from new weights. The spec goes to the new
         session only: the one running must not rebuild its network to it first."""
         spec = self.window.editor.read_file(path)
-        return spec is not None and self.window.set_architecture(spec)
+        if spec is None:
+            return False
+        if "recipe" in spec:  # its own way to train it, as a preset's (else the settings stay)
+            self.window.toolbar.take_recipe(recipe_of(spec), Path(path).name)
+        return self.window.set_architecture(spec)
 
     def save_architecture_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Save architecture", "network.json",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings
 
 from cnnviz.engine.spec import SpecError, validate
+from cnnviz.training import hyperparameters, schedule
 
 KEY = "last"
 
@@ -21,15 +22,19 @@ class LastSession:
     momentum: float | None = None
     batch_size: int | None = None
     optimizer: str | None = None
+    schedule: schedule.Schedule | None = None
+    schedule_epochs: int | None = None   # the epochs the schedule spans
     augment: bool = False
 
 
 def save(settings: QSettings, last: LastSession) -> None:
     settings.setValue(f"{KEY}/dataset", last.dataset or "")
     settings.setValue(f"{KEY}/spec", json.dumps(last.spec) if last.spec else "")
-    for name in ("lr", "momentum", "batch_size", "optimizer"):
+    for name in ("lr", "momentum", "batch_size", "optimizer", "schedule_epochs"):
         value = getattr(last, name)
         settings.setValue(f"{KEY}/{name}", "" if value is None else str(value))
+    settings.setValue(f"{KEY}/schedule",
+                      json.dumps(last.schedule.as_json()) if last.schedule else "")
     settings.setValue(f"{KEY}/augment", "1" if last.augment else "0")
 
 
@@ -52,8 +57,17 @@ def load(settings: QSettings) -> LastSession:
             validate(spec)
     except (ValueError, SpecError):
         spec = None
+    try:
+        chosen = schedule.parse(json.loads(text("schedule"))) if text("schedule") else None
+    except ValueError:  # (JSONDecodeError is one)
+        chosen = None
+    epochs = number("schedule_epochs", int)
+    try:
+        epochs = hyperparameters.check("epochs", epochs) if epochs is not None else None
+    except ValueError:
+        epochs = None
     optimizer = text("optimizer")
     return LastSession(text("dataset") or None, spec, number("lr", float),
                        number("momentum", float), number("batch_size", int),
                        optimizer if optimizer in ("sgd", "adam") else None,
-                       text("augment") == "1")
+                       chosen, epochs, text("augment") == "1")

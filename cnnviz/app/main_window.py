@@ -32,7 +32,7 @@ from cnnviz.app.window_docks import dock_panes
 from cnnviz.app.window_layout import arrange
 from cnnviz.app.window_menus import build_menus
 from cnnviz.app.worker import TrainingSession
-from cnnviz.architectures import load_architecture
+from cnnviz.architectures import load_architecture, recipe_of
 from cnnviz.data import catalog
 from cnnviz.data.errors import DataError
 from cnnviz.engine.network import Network
@@ -129,7 +129,9 @@ class MainWindow(QMainWindow):
 
     def _architecture_chosen(self, name: str) -> None:
         if self.may_discard("switching the network"):
-            self.set_architecture(load_architecture(name))
+            spec = load_architecture(name)
+            self.toolbar.take_recipe(recipe_of(spec), name)  # a preset trains as its recipe says
+            self.set_architecture(spec)
         elif self.spec is not None:
             self.toolbar.show_architecture(self.spec.get("name"))
 

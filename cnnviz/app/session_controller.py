@@ -133,6 +133,7 @@ class SessionController:
         hyper = toolbar.hyperparameters()
         return TrainConfig(epochs=None, batch_size=hyper["batch_size"], lr=hyper["lr"],
                            momentum=hyper["momentum"], optimizer=hyper["optimizer"],
+                           schedule=hyper["schedule"], schedule_epochs=hyper["schedule_epochs"],
                            augmentation=augmentation, start_step=start_step, start_epoch=start_epoch)
 
     def _send_views(self, input_shape) -> None:

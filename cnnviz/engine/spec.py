@@ -23,7 +23,8 @@ from typing import Any
 
 LOSSES = ("cross_entropy", "mse")
 INITS = ("he", "glorot")
-TOP_LEVEL_KEYS = {"name", "description", "input", "classes", "loss", "layers"}
+# "recipe", how to train it, is cnnviz/training/recipe.py's to check; the engine ignores it.
+TOP_LEVEL_KEYS = {"name", "description", "input", "classes", "loss", "layers", "recipe"}
 
 # Limits that keep a valid spec runnable on a desktop machine.
 MAX_PARAMS = 50_000_000

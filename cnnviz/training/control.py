@@ -21,8 +21,10 @@ from cnnviz.engine.optim import OPTIMIZERS
 from cnnviz.engine.saliency import MODES as SALIENCY_MODES
 from cnnviz.engine.weight_update import WeightRef
 from cnnviz.training import hyperparameters
+from cnnviz.training.schedule import KINDS, Schedule
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)
+SCHEDULE_KINDS = tuple(KINDS.values())
 
 
 @dataclass
@@ -91,16 +93,26 @@ class Control:
             self._wake.notify_all()
 
     def set_hyperparameters(self, lr: float | None = None, momentum: float | None = None,
-                            batch_size: int | None = None, optimizer: str | None = None) -> None:
+                            batch_size: int | None = None, optimizer: str | None = None,
+                            schedule: Schedule | None = None,
+                            schedule_epochs: int | None = None) -> None:
         """Change what the next batch uses. Values are checked here, so a bad one raises in the
-        caller's thread instead of killing the loop."""
+        caller's thread instead of killing the loop. A schedule (training/schedule.py) spans
+        schedule_epochs epochs; another schedule or span starts at the next batch."""
         new = {name: hyperparameters.check(name, value) for name, value in
                (("lr", lr), ("momentum", momentum), ("batch_size", batch_size))
                if value is not None}
+        if schedule_epochs is not None:
+            new["schedule_epochs"] = hyperparameters.LIMITS["epochs"].check("schedule_epochs",
+                                                                            schedule_epochs)
         if optimizer is not None:
             if optimizer not in OPTIMIZER_NAMES:
                 raise ValueError(f"optimizer must be one of {OPTIMIZER_NAMES}, got {optimizer!r}")
             new["optimizer"] = optimizer
+        if schedule is not None:
+            if not isinstance(schedule, SCHEDULE_KINDS):
+                raise ValueError(f"a schedule is one of training/schedule.py's, got {schedule!r}")
+            new["schedule"] = schedule
         with self._wake:
             self._changes.hyperparameters.update(new)
             self._wake.notify_all()

@@ -33,10 +33,12 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
                  epochs: int, batch_size: int, seed: int,
                  on_progress: Callable[[Progress], None] | None = None,
                  on_epoch_end: Callable[[int], None] | None = None,
-                 report_every: int = 20, augmentation: Augmentation | None = None) -> None:
+                 report_every: int = 20, augmentation: Augmentation | None = None,
+                 learning_rate: Callable[[int], float] | None = None) -> None:
     """Train for whole epochs; the data order comes from `seed` alone. Calls on_progress every
-    `report_every` steps and at each epoch's end, then on_epoch_end(epoch). Raises Diverged when
-    the loss or the weights blow up (training/recovery.py's divergence)."""
+    `report_every` steps and at each epoch's end, then on_epoch_end(epoch). learning_rate(step)
+    (step 0 first), when given, sets the optimizer's rate before each step (a schedule). Raises
+    Diverged when the loss or the weights blow up (training/recovery.py's divergence)."""
     # Stream 2 of the seed; streams 0 and 1 are the network's initial weights and dropout.
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
     steps_per_epoch = -(-len(x) // batch_size)
@@ -45,6 +47,8 @@ def train_epochs(network: Network, optimizer: Optimizer, x: np.ndarray, y: np.nd
         seen = correct = 0
         start = time.perf_counter()
         for xb, yb in minibatches(x, y, batch_size, rng, augmentation):
+            if learning_rate is not None:
+                optimizer.lr = learning_rate(step)
             result = network.train_step(xb, yb, optimizer)
             step += 1
             problem = divergence(result.loss, smoothed, network, optimizer)

@@ -5,6 +5,10 @@ one of them takes the others take too.
 - lr in [0, 10]: 0 freezes the weights; above 10 no network here learns anything.
 - momentum in [0, 1): at 1 the velocity never forgets and the weights run off.
 - batch_size a whole number in [1, 4096].
+- epochs (a recipe's, `cnnviz train --epochs`) a whole number in [1, 1000].
+
+USUAL_LR is each optimizer's usual starting rate: a new optimizer brings it (the toolbar, a
+recipe without "lr", `cnnviz train --optimizer` without --lr).
 """
 from __future__ import annotations
 
@@ -45,7 +49,9 @@ LIMITS = {
     "lr": Limit(0.0, 10.0),
     "momentum": Limit(0.0, 1.0, high_open=True),
     "batch_size": Limit(1, 4096, whole=True),
+    "epochs": Limit(1, 1000, whole=True),
 }
+USUAL_LR = {"sgd": 0.02, "adam": 0.001}
 
 
 def check(name: str, value) -> float | int:

@@ -7,7 +7,7 @@ import copy
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -25,6 +25,7 @@ from cnnviz.training.control import Changes, Control
 from cnnviz.training.evaluation import EVAL_CHUNK, Evaluation, evaluate
 from cnnviz.training.rebuild import edit_report, mismatch, rebuild, spec_problem
 from cnnviz.training.recovery import Checkpoint, divergence_message, loss_problem, state_problem
+from cnnviz.training.schedule import Constant, Schedule, steps_per_epoch
 from cnnviz.training.snapshot import Ema, Pacer, Progress, Snapshot, eval_subset
 from cnnviz.training.top_images import TOP_K
 
@@ -33,9 +34,13 @@ from cnnviz.training.top_images import TOP_K
 class TrainConfig:
     epochs: int | None = None           # None: until stopped
     batch_size: int = 64
-    lr: float = 0.02
+    lr: float = 0.02                    # the set rate (one-cycle's peak)
     momentum: float = 0.9               # SGD's; Adam keeps PyTorch's betas (0.9, 0.999)
     optimizer: str = "sgd"              # "sgd" or "adam"
+    # The learning-rate schedule (training/schedule.py) over schedule_epochs epochs of the
+    # dataset from the run's first step (or from the step it was changed at); then its last rate.
+    schedule: Schedule = field(default_factory=Constant)
+    schedule_epochs: int = 6
     weight_decay: float = 0.0
     seed: int = 0                       # the data order and augmentation
     augmentation: Augmentation | None = None
@@ -76,8 +81,12 @@ class TrainingRun:
 
     def __init__(self, network: Network, dataset: Dataset, control: Control, config: TrainConfig):
         self.network, self.dataset, self.control, self.config = network, dataset, control, config
+        # The settings as snapshots (and model files) report them: plain JSON values.
         self.hyper = {"lr": float(config.lr), "momentum": float(config.momentum),
-                      "batch_size": int(config.batch_size), "optimizer": config.optimizer}
+                      "batch_size": int(config.batch_size), "optimizer": config.optimizer,
+                      "schedule": config.schedule.as_json(),
+                      "schedule_epochs": int(config.schedule_epochs)}
+        self.schedule, self.schedule_start = config.schedule, config.start_step
         self.optimizer = self._new_optimizer()
         # Stream 2 of the seed, as fit.py: 0 and 1 are the network's initial weights and dropout.
         self.rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(2,)))
@@ -227,13 +236,17 @@ class TrainingRun:
     # ---- divergence ---------------------------------------------------------------------------
 
     def _learning_rate(self) -> float:
-        """The set rate, ramped up linearly over the first batches after an edit: the new
-        layers' random weights give large gradients, which at the full rate can blow up (or
-        kill) a network whose other layers were already trained."""
+        """The schedule's rate for the next batch, ramped up linearly over the first batches
+        after an edit: the new layers' random weights give large gradients, which at the full
+        rate can blow up (or kill) a network whose other layers were already trained."""
+        total = self.hyper["schedule_epochs"] * steps_per_epoch(len(self.dataset.train_x),
+                                                                self.hyper["batch_size"])
+        rate = self.schedule.rate(self.hyper["lr"], self.progress.step - self.schedule_start,
+                                  total)
         warmup = self.config.edit_warmup
         if self.steps_since_edit >= warmup:
-            return self.hyper["lr"]
-        return self.hyper["lr"] * (self.steps_since_edit + 1) / warmup
+            return rate
+        return rate * (self.steps_since_edit + 1) / warmup
 
     def _restore(self, what: str) -> None:
         usual = self.checkpoint.restore(self.network, self.optimizer)
@@ -249,8 +262,10 @@ class TrainingRun:
         hyper = changes.hyperparameters
         if hyper:
             self.checkpoint_due = True  # a bigger learning rate may blow up: keep these weights
-        if "lr" in hyper:
-            self.hyper["lr"] = self.optimizer.lr = hyper["lr"]
+        if "lr" in hyper:  # (the optimizer takes the rate, scheduled, before each batch)
+            self.hyper["lr"] = hyper["lr"]
+        self._set_schedule(hyper.get("schedule", self.schedule),
+                           hyper.get("schedule_epochs", self.hyper["schedule_epochs"]))
         if "momentum" in hyper:
             self.hyper["momentum"] = hyper["momentum"]
             if isinstance(self.optimizer, SGD):
@@ -270,6 +285,12 @@ class TrainingRun:
         if changes.spec is not None:
             self._rebuild(changes.spec)
         self.show_soon = self.show_soon or bool(changes)
+
+    def _set_schedule(self, schedule: Schedule, epochs: int) -> None:
+        """Another schedule, or span, starts from the next batch on."""
+        if (schedule, epochs) != (self.schedule, self.hyper["schedule_epochs"]):
+            self.schedule, self.schedule_start = schedule, self.progress.step
+            self.hyper.update(schedule=schedule.as_json(), schedule_epochs=epochs)
 
     def _say(self, message: str) -> None:
         """A message for the user, carried by snapshots until one showing it has gone out."""
@@ -347,7 +368,8 @@ class TrainingRun:
         self._measure_health()
         snapshot = self.progress.snapshot(self.network, self.probe, self.hyper, state,
                                           self.message, self.views, self.health,
-                                          self.health_step, self.weight_update)
+                                          self.health_step, self.weight_update,
+                                          learning_rate=self.optimizer.lr)
         self.message_shown, self.show_soon = True, False
         self.pacer.sent()
         return snapshot

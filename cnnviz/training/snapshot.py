@@ -81,7 +81,9 @@ class Snapshot:
     probe_taps: tuple[np.ndarray, ...]
     probe_probabilities: np.ndarray | None
     conv_weights: tuple[np.ndarray, ...]
-    hyperparameters: Mapping[str, object]  # lr, momentum, batch_size, optimizer (read-only)
+    # lr, momentum, batch_size, optimizer, schedule (its JSON form) and schedule_epochs, as set
+    # (read-only)
+    hyperparameters: Mapping[str, object]
     state: str
     message: str = ""
     evaluation_step: int | None = None
@@ -102,6 +104,9 @@ class Snapshot:
     weight_value: float | None = None
     weight_update: object | None = None
     gradient_sum: object | None = None
+    # The rate the optimizer used for the latest batch: the set lr as the schedule and the ramp
+    # after an edit made it (the set rate before the first batch).
+    learning_rate: float | None = None
 
     def __post_init__(self):
         if self.state not in STATES:
@@ -279,7 +284,7 @@ class Progress:
     def snapshot(self, network: Network, probe: np.ndarray | None, hyperparameters: dict,
                  state: str, message: str, views: Mapping[str, object] = NO_VIEWS,
                  health: tuple = (), health_step: int | None = None,
-                 weight_update=None) -> Snapshot:
+                 weight_update=None, learning_rate: float | None = None) -> Snapshot:
         """A snapshot of now; views says what to show of the probe (probe_view)."""
         now = time.perf_counter()
         if self.images_seen > self._images and now > self._since:
@@ -308,7 +313,8 @@ class Progress:
             saliency_class=view.saliency_class, inspection=view.inspection, health=health,
             health_step=health_step, probe_gradients=view.gradients,
             weight_value=weight_value(network, views.get("weight")),
-            weight_update=weight_update, gradient_sum=view.gradient_sum)
+            weight_update=weight_update, gradient_sum=view.gradient_sum,
+            learning_rate=learning_rate)
 
 
 def weight_value(network: Network, ref) -> float | None:

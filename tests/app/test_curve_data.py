@@ -81,10 +81,11 @@ def test_series_bounds_leave_out_empty_series_and_missing_ys():
 
 
 def snapshot(step, loss=1.0, smoothed=0.9, evaluation_step=None, accuracy=None, test_loss=None,
-             lr=0.01):
+             lr=0.01, rate=None):
     return SimpleNamespace(step=step, batch_loss=loss, smoothed_loss=smoothed,
                            evaluation_step=evaluation_step, test_accuracy=accuracy,
-                           test_loss=test_loss, hyperparameters={} if lr is None else {"lr": lr})
+                           test_loss=test_loss, hyperparameters={} if lr is None else {"lr": lr},
+                           learning_rate=rate)
 
 
 def test_a_loss_point_per_new_step_only():
@@ -98,6 +99,17 @@ def test_a_loss_point_per_new_step_only():
     data.add(snapshot(6, 0.8, None))  # no running average yet: the raw loss alone
     assert data.raw.views()[0].tolist() == [1, 2, 4, 6]
     assert data.smooth.views()[0].tolist() == [1, 2, 4]
+
+
+def test_a_rate_point_per_new_step_with_the_rate_it_trained_with():
+    data = CurveData()
+    for step, rate in [(1, 4e-4), (2, 2e-3), (2, 9.0), (3, None), (5, 1e-5)]:
+        assert data.add(snapshot(step, rate=rate, lr=0.01)) == News()  # set rate unchanged
+    assert data.rate.views()[0].tolist() == [1, 2, 5]
+    assert data.rate.views()[1].tolist() == [4e-4, 2e-3, 1e-5]
+    assert data.rate.y_range == [1e-5, 2e-3]
+    data.add(snapshot(6, loss=None, rate=0.5))  # no training step: no point
+    assert data.rate.count == 3
 
 
 def test_a_test_point_per_new_evaluation():
@@ -125,7 +137,8 @@ def test_a_learning_rate_change_is_news_once():
 def test_restore_then_continue_and_clear():
     data = CurveData()
     data.restore({"batch": [(1, 2.0, math.nan), (2, 1.8, 1.9), (3, 1.6, 1.8)],
-                  "test": [(2, math.nan, 40.0), (3, 1.7, 45.0)]})
+                  "test": [(2, math.nan, 40.0), (3, 1.7, 45.0)], "rate": [(1, 0.1), (3, 0.05)]})
+    assert data.rate.views()[1].tolist() == [0.1, 0.05]
     assert data.raw.views()[0].tolist() == [1, 2, 3]
     assert data.smooth.views()[0].tolist() == [2, 3]  # NaN: no running average was saved
     assert data.test_loss.views()[0].tolist() == [3]
@@ -135,6 +148,7 @@ def test_restore_then_continue_and_clear():
     data.add(snapshot(4))
     assert data.raw.views()[0].tolist() == [1, 2, 3, 4]
     data.clear()
-    assert all(s.count == 0 for s in (data.raw, data.smooth, data.test_loss, data.test_acc))
+    assert all(s.count == 0 for s in (data.raw, data.smooth, data.rate, data.test_loss,
+                                      data.test_acc))
     assert data.add(snapshot(1, evaluation_step=3, accuracy=0.5, lr=0.02)).evaluation == (3, 0.5)
     assert data.raw.views()[0].tolist() == [1]

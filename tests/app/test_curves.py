@@ -205,3 +205,36 @@ def test_axes_redraw_when_the_range_changes(qtbot, pane, snapshots):
     after = pane.view.grab().toImage()
     axis = before.copy(0, 0, 50, before.height() // 2)  # the loss plot's left axis labels
     assert axis != after.copy(0, 0, 50, after.height() // 2)
+
+
+def test_the_rate_of_each_step_is_a_line_on_a_log_axis(qtbot, pane, snapshots):
+    """The learning rate each step trained with (the snapshots' learning_rate: here 0.02, then
+    0.005 from step 16), in a view box sharing the loss plot's steps, on a log axis whose
+    range is the rates' whole decades."""
+    pane.show()
+    qtbot.waitExposed(pane)
+    assert pane.rate_view.viewRange()[1] == pytest.approx([-4, -1])  # before any: 1e-4 to 0.1
+    feed(pane, snapshots)
+    first = {}
+    for s in snapshots:
+        if s.batch_loss is not None:
+            first.setdefault(s.step, s)
+    steps, rates = data(pane.rate_item)
+    assert steps.tolist() == list(first) and rates.tolist() == [s.learning_rate for s in
+                                                               first.values()]
+    assert set(rates[steps <= LR_CHANGE_AT]) == {0.02} and set(rates[steps > LR_CHANGE_AT]) == {NEW_LR}
+    drawn_x, drawn_y = pane.rate_item.getData()
+    np.testing.assert_allclose(drawn_y, np.log10(rates))  # drawn on the log scale
+    axis = pane.loss_plot.getAxis("right")
+    assert axis.isVisible() and axis.logMode and axis.linkedView() is pane.rate_view
+    assert pane.rate_view.viewRange()[1] == pytest.approx([-3, -1])  # 0.005 to 0.02
+    assert pane.rate_view.viewRange()[0] == pytest.approx(pane.loss_plot.viewRange()[0])
+    # Over the opaque grid (it hid the line every few pixels), under the loss plot's view box, so
+    # the mouse still pans and zooms the loss plot.
+    assert (pane.loss_plot.getAxis("left").zValue() < pane.rate_view.zValue()
+            < pane.loss_plot.getViewBox().zValue())
+    assert pane.rate_view.parentItem() is pane.loss_plot
+    assert not any(pane.rate_view.state["mouseEnabled"])
+    assert axis.labelText == "learning rate" and not axis.autoSIPrefix
+    pane.reset()
+    assert len(data(pane.rate_item)[0]) == 0

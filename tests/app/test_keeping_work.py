@@ -153,19 +153,23 @@ def test_curve_history_is_bounded_and_a_bad_one_is_ignored():
     from cnnviz.app.panes.curve_data import GrowingSeries
 
     class Pane:
-        raw, smooth, test_loss, test_acc = (GrowingSeries() for _ in range(4))
+        raw, smooth, rate, test_loss, test_acc = (GrowingSeries() for _ in range(5))
     for step in range(1, 100_001):
         Pane.raw.append(step, 1.0 / step)
         Pane.smooth.append(step, 2.0 / step)
+        Pane.rate.append(step, 0.01)
     Pane.test_acc.append(200, 55.0)
     history = curve_history.record(Pane)
-    assert len(history["batch"]) == curve_history.LIMIT
+    assert len(history["batch"]) == len(history["rate"]) == curve_history.LIMIT
     assert history["batch"][0] == [1.0, 1.0, 2.0] and history["batch"][-1][0] == 100_000
+    assert history["rate"][-1] == [100_000, 0.01]
     assert history["test"] == [[200.0, None, 55.0]]
     parsed = curve_history.parse(history)
     assert parsed["test"][0][0] == 200.0 and np.isnan(parsed["test"][0][1])
+    assert curve_history.parse({"batch": [[1, 2, 3]]})["rate"] == []  # saved before the rates
     for bad in ("curves", {"batch": [[1, "a", 2]]}, {"batch": [[1, 2]]}, {"test": [[None, 1, 2]]},
-                {"batch": [[1, 2, 3]] * (curve_history.LIMIT + 1)}, {"batch": [[1, True, 2]]}):
+                {"batch": [[1, 2, 3]] * (curve_history.LIMIT + 1)}, {"batch": [[1, True, 2]]},
+                {"rate": [[1, 2, 3]]}):
         assert curve_history.parse(bad) is None
 
 

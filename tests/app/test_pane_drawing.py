@@ -89,7 +89,8 @@ def test_nice_ranges():
 
 def snapshot(step, loss):
     return SimpleNamespace(step=step, batch_loss=loss, smoothed_loss=loss, evaluation_step=None,
-                           test_accuracy=None, test_loss=None, hyperparameters={"lr": 0.02})
+                           test_accuracy=None, test_loss=None, hyperparameters={"lr": 0.02},
+                           learning_rate=0.02)
 
 
 class PaintCount(QObject):

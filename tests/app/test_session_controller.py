@@ -15,6 +15,7 @@ from cnnviz.data.dataset import Dataset
 from cnnviz.engine.inspect import InspectRequest
 from cnnviz.engine.network import Network
 from cnnviz.engine.spec import validate
+from cnnviz.training.schedule import OneCycle
 
 CLASSES = ("a", "b", "c")
 
@@ -113,7 +114,8 @@ class Editor(Recorder):
 def setup():
     log = []
     toolbar = Recorder("toolbar", log, hyperparameters=lambda: {
-        "lr": 0.05, "momentum": 0.5, "batch_size": 16, "optimizer": "adam"},
+        "lr": 0.05, "momentum": 0.5, "batch_size": 16, "optimizer": "adam",
+        "schedule": OneCycle(), "schedule_epochs": 2},
         augmenting=lambda: False)
     inspector = Recorder("inspector", log, request=None)
     inspector.set_network = lambda summary: (log.append(("inspector", "set_network", (summary,), {})),
@@ -189,6 +191,7 @@ def test_a_session_starts_paused_from_the_toolbar_with_the_views_of_the_last(set
     assert controller.session is second and second.running and first.control.sent("set_spec") == []
     config = second.config
     assert (config.lr, config.momentum, config.batch_size, config.optimizer) == (0.05, 0.5, 16, "adam")
+    assert (config.schedule, config.schedule_epochs) == (OneCycle(), 2)
     assert (config.start_step, config.start_epoch, config.augmentation) == (40, 3, None)
     assert controller.saved_step == 40  # the opened weights count as saved
     assert second.control.sent("set_probe")[0][0] is probe

@@ -80,7 +80,7 @@ def test_every_toolbar_action_and_control_has_a_tooltip(window):
     for expected in ("action 'Train'", "action 'Step'", "action 'Reset'"):
         assert expected in names
     for widget in (window.dataset_box, window.arch_box, window.lr, window.momentum,
-                   window.batch, window.optimizer, window.augment):
+                   window.batch, window.optimizer, window.toolbar.schedule, window.augment):
         assert name_of(widget) in names, f"{name_of(widget)} is not in the toolbar"
     bad = [(name, tip, problem(tip)) for name, tip in checked if problem(tip)]
     assert not bad, bad

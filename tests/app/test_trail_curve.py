@@ -20,7 +20,8 @@ def snapshot(step: int, rng) -> types.SimpleNamespace:
     smooth = 2.0 * np.exp(-step / 3000)
     return types.SimpleNamespace(step=step, batch_loss=smooth + 0.3 * rng.random(),
                                  smoothed_loss=smooth, evaluation_step=None, test_accuracy=None,
-                                 test_loss=None, hyperparameters={"lr": 0.001})
+                                 test_loss=None, hyperparameters={"lr": 0.001},
+                                 learning_rate=0.001 * np.exp(-step / 3000))
 
 
 class PaintRegions(QObject):

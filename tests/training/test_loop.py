@@ -12,6 +12,7 @@ from cnnviz.engine.network import Network
 from cnnviz.training.control import Control
 from cnnviz.training.evaluation import evaluate
 from cnnviz.training.loop import TrainConfig, train
+from cnnviz.training.schedule import OneCycle, StepDecay
 from cnnviz.training.snapshot import Pacer, frozen
 from tests.training.loop_helpers import EVERY_BATCH, TINY, WATCHDOG_S, start, take
 
@@ -46,7 +47,9 @@ def test_snapshots_arrive_and_count_steps_and_images(shapes, control):
     assert all(0 <= s.train_accuracy <= 1 and s.images_per_s > 0 for s in snapshots)
     assert snapshots[0].smoothed_loss == pytest.approx(snapshots[0].batch_loss)  # bias-corrected
     assert dict(snapshots[0].hyperparameters) == {"lr": 0.02, "momentum": 0.9, "batch_size": 32,
-                                                  "optimizer": "sgd"}
+                                                  "optimizer": "sgd",
+                                                  "schedule": {"type": "constant"},
+                                                  "schedule_epochs": 6}
     assert snapshots[0].test_accuracy is None and snapshots[0].confusion is None
 
 
@@ -134,7 +137,8 @@ def test_learning_rate_change_takes_effect_at_the_next_batch(shapes, control):
     control.set_hyperparameters(lr=0.05, momentum=0.5)
     snapshot = next(run)
     assert dict(snapshot.hyperparameters) == {"lr": 0.05, "momentum": 0.5, "batch_size": 32,
-                                              "optimizer": "sgd"}
+                                              "optimizer": "sgd", "schedule": {"type": "constant"},
+                                              "schedule_epochs": 6}
     assert not same_weights(weights(network), before)
 
 
@@ -154,8 +158,54 @@ def test_optimizer_switch_keeps_the_learning_rate(shapes, control):
     control.set_hyperparameters(optimizer="adam", lr=0.003)
     snapshots = take(run, 3)
     assert dict(snapshots[0].hyperparameters) == {"lr": 0.003, "momentum": 0.9,
-                                                  "batch_size": 32, "optimizer": "adam"}
+                                                  "batch_size": 32, "optimizer": "adam",
+                                                  "schedule": {"type": "constant"},
+                                                  "schedule_epochs": 6}
     assert all(s.state == "running" and np.isfinite(s.batch_loss) for s in snapshots)
+
+
+# ---- learning-rate schedules (training/schedule.py) ----------------------------------------------
+
+def test_each_batch_takes_the_schedules_rate(shapes, control):
+    # 600 images in batches of 32: 19 steps an epoch, so one-cycle over 2 epochs spans 38 steps
+    _, run = start(shapes, control, lr=0.01, schedule=OneCycle(), schedule_epochs=2)
+    snapshots = take(run, 45)
+    expected = [OneCycle().rate(0.01, step, 38) for step in range(45)]
+    assert [s.learning_rate for s in snapshots] == pytest.approx(expected, rel=1e-12)
+    # (the schedule itself is held to PyTorch's in test_schedule.py): up, down, then held
+    assert expected[0] < expected[8] > expected[37] and expected[37:] == [expected[37]] * 8
+    assert {s.hyperparameters["lr"] for s in snapshots} == {0.01}  # the set rate, unchanged
+    assert snapshots[0].hyperparameters["schedule"] == {"type": "one-cycle"}
+    assert snapshots[0].hyperparameters["schedule_epochs"] == 2
+
+
+def test_a_schedule_chosen_while_training_starts_at_the_next_batch(shapes, control):
+    _, run = start(shapes, control, lr=0.02)
+    assert {s.learning_rate for s in take(run, 5)} == {0.02}
+    decay = StepDecay((0.5,), 0.1)
+    control.set_hyperparameters(schedule=decay, schedule_epochs=1)  # 19 steps from step 5
+    snapshots = take(run, 12)
+    assert [s.learning_rate for s in snapshots] == pytest.approx([0.02] * 9 + [0.002] * 3)
+    assert snapshots[0].hyperparameters["schedule"] == decay.as_json()
+    control.set_hyperparameters(lr=0.04, schedule=decay, schedule_epochs=1)  # the same schedule:
+    assert next(run).learning_rate == pytest.approx(0.004)  # it goes on, with the new rate
+    with pytest.raises(ValueError, match="schedule"):
+        control.set_hyperparameters(schedule="one-cycle")
+    with pytest.raises(ValueError, match="schedule_epochs"):
+        control.set_hyperparameters(schedule_epochs=0)
+
+
+def test_the_ramp_after_an_edit_scales_the_scheduled_rate(shapes, control):
+    network, run = start(shapes, control, lr=0.01, schedule=OneCycle(), schedule_epochs=2,
+                         edit_warmup=4)
+    take(run, 10)
+    edited = dict(network.spec, layers=[dict(layer) for layer in network.spec["layers"]])
+    edited["layers"][3]["filters"] = 6  # conv 2 and the dense layer after it start afresh
+    control.set_spec(edited)
+    snapshots = take(run, 6)
+    ramp = [1 / 4, 2 / 4, 3 / 4, 1, 1, 1]
+    expected = [OneCycle().rate(0.01, step, 38) * k for step, k in zip(range(10, 16), ramp)]
+    assert [s.learning_rate for s in snapshots] == pytest.approx(expected, rel=1e-12)
 
 
 def test_probe_taps_match_every_layer(shapes, control):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnviz.architectures import load_file
 from cnnviz.engine import spec as specs
 from cnnviz.engine.spec import LAYER_TYPES, SpecError
 
@@ -196,7 +197,7 @@ class ArchitectureEditor(QWidget):
     def read_file(self, path) -> dict | None:
         """The spec in an architecture JSON file, or None after showing why it cannot be read."""
         try:
-            return specs.load(path)
+            return load_file(path)  # (its recipe checked too)
         except SpecError as exc:
             self.message("Cannot open the architecture", str(exc))
             return None

@@ -1,9 +1,10 @@
-"""What the Curves pane shows, as plain data (no Qt): the four series of points (batch loss, its
-running average, test loss, test accuracy) in buffers that grow, and the decisions a snapshot
-brings: whether it adds a loss point (a new step), a test point (a new evaluation) or a
-learning-rate marker (a changed rate). The pane (curves.py) only draws what this holds; kept apart
-so that the bookkeeping is read and tested without a display, and a model file's curves
-(curve_history.py) are recorded from and restored into the same series."""
+"""What the Curves pane shows, as plain data (no Qt): the five series of points (batch loss, its
+running average, test loss, test accuracy, and the learning rate each step trained with) in
+buffers that grow, and the decisions a snapshot brings: whether it adds a loss and a rate point
+(a new step), a test point (a new evaluation) or a learning-rate marker (the set rate
+changed). The pane (curves.py) only draws what this holds; kept apart so that the bookkeeping is
+read and tested without a display, and a model file's curves (curve_history.py) are recorded
+from and restored into the same series."""
 from __future__ import annotations
 
 import math
@@ -63,17 +64,18 @@ class News:
 
 
 class CurveData:
-    """The Curves pane's points: `raw` and `smooth` (per training step), `test_loss` and
-    `test_acc` (per evaluation, accuracy in percent)."""
+    """The Curves pane's points: `raw`, `smooth` and `rate` (per training step: the rate the
+    optimizer used, as scheduled), `test_loss` and `test_acc` (per evaluation, accuracy in
+    percent)."""
 
     def __init__(self):
-        self.raw, self.smooth = GrowingSeries(), GrowingSeries()
+        self.raw, self.smooth, self.rate = GrowingSeries(), GrowingSeries(), GrowingSeries()
         self.test_loss, self.test_acc = GrowingSeries(64), GrowingSeries(64)
         self.clear()
 
     def clear(self) -> None:
         """Forget every point (a new training run)."""
-        for series in (self.raw, self.smooth, self.test_loss, self.test_acc):
+        for series in (self.raw, self.smooth, self.rate, self.test_loss, self.test_acc):
             series.clear()
         self.last_step: int | None = None
         self.last_eval_step: int | None = None
@@ -91,6 +93,8 @@ class CurveData:
                 self.test_loss.append(step, loss)
             self.test_acc.append(step, accuracy)
             self.last_eval_step = int(step)
+        for step, rate in history.get("rate", []):
+            self.rate.append(step, rate)
 
     def add(self, snapshot) -> News:
         """Add what is new in `snapshot`: a loss point for a step later than the last one, a test
@@ -100,6 +104,8 @@ class CurveData:
             self.raw.append(step, float(snapshot.batch_loss))
             if snapshot.smoothed_loss is not None:
                 self.smooth.append(step, float(snapshot.smoothed_loss))
+            if snapshot.learning_rate is not None:
+                self.rate.append(step, float(snapshot.learning_rate))
             self.last_step = step
         evaluation = lr_change = None
         eval_step = snapshot.evaluation_step

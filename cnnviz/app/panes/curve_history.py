@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 LIMIT = 2000  # rows per kind at most
+WIDTHS = {"batch": 3, "test": 3, "rate": 2}  # values per row ("rate" since the schedules)
 
 
 def _rows(columns: list[np.ndarray], limit: int) -> list[list]:
@@ -19,7 +20,8 @@ def _rows(columns: list[np.ndarray], limit: int) -> list[list]:
 
 
 def record(pane, limit: int = LIMIT) -> dict:
-    """{"batch": [[step, loss, smoothed], ...], "test": [[step, loss, accuracy %], ...]}."""
+    """{"batch": [[step, loss, smoothed], ...], "test": [[step, loss, accuracy %], ...],
+    "rate": [[step, learning rate], ...]}."""
     steps, loss = pane.raw.views()
     smooth_steps, smoothed = pane.smooth.views()
     by_step = dict(zip(smooth_steps.tolist(), smoothed.tolist()))
@@ -28,7 +30,8 @@ def record(pane, limit: int = LIMIT) -> dict:
     loss_by_step = dict(zip(*(a.tolist() for a in pane.test_loss.views())))
     test_loss = np.array([loss_by_step.get(s, math.nan) for s in test_steps.tolist()])
     return {"batch": _rows([steps, loss, smoothed_at], limit),
-            "test": _rows([test_steps, test_loss, accuracy], limit)}
+            "test": _rows([test_steps, test_loss, accuracy], limit),
+            "rate": _rows(list(pane.rate.views()), limit)}
 
 
 def parse(value) -> dict[str, list[tuple]] | None:
@@ -36,13 +39,13 @@ def parse(value) -> dict[str, list[tuple]] | None:
     if not isinstance(value, dict):
         return None
     parsed = {}
-    for kind in ("batch", "test"):
+    for kind, width in WIDTHS.items():
         rows = value.get(kind, [])
         if not isinstance(rows, list) or len(rows) > LIMIT:
             return None
         good = []
         for row in rows:
-            if not (isinstance(row, list) and len(row) == 3 and all(
+            if not (isinstance(row, list) and len(row) == width and all(
                     v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
                                   and math.isfinite(v)) for v in row) and row[0] is not None):
                 return None

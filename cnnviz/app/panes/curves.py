@@ -1,5 +1,7 @@
 """The Curves pane: training loss per batch (raw and smoothed), test loss and test accuracy per
-evaluation, and a marker wherever the learning rate changed.
+evaluation, the learning rate each step trained with (a thin line on the loss plot's right-hand,
+logarithmic axis: where a schedule raises and lowers it), and a marker wherever the set learning
+rate changed.
 
 The points, and what each snapshot adds to them, are curve_data's (no Qt); this module builds the
 plots and draws them. They are redrawn at most REDRAW_HZ times a second: at once when the last
@@ -31,17 +33,22 @@ from cnnviz.app.panes.trail_curve import TrailCurve
 
 REDRAW_HZ = 30
 AXIS_WIDTH = 56
+RATE_AXIS_WIDTH = AXIS_WIDTH  # both plots' right axes, so their x axes line up
 
 RAW_PEN = pg.mkPen((150, 180, 235, 150), width=1)
 SMOOTH_PEN = pg.mkPen((80, 170, 255), width=2.5)
 TEST_LOSS_PEN = pg.mkPen((255, 160, 50), width=2)
 TEST_ACC_PEN = pg.mkPen((90, 210, 120), width=2)
 LR_PEN = pg.mkPen((220, 220, 220, 170), width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
+RATE_COLOUR = (235, 200, 80)
+RATE_PEN = pg.mkPen(RATE_COLOUR + (210,), width=1.2)
 
 TOOLTIP = ("Training curves. Top: the loss of each training batch (faint) and its running average "
            "(bold), with the loss on test images after each evaluation (orange); lower is better. "
+           "The thin yellow line is the learning rate of each step (right-hand axis, logarithmic): "
+           "constant, or as the schedule raises and lowers it. "
            "Bottom: the share of test images the network classifies correctly. Dashed lines mark "
-           "learning-rate changes.")
+           "where the learning rate was set to another value.")
 
 
 MINIMUM_WIDTH, MINIMUM_HEIGHT = 260, 190
@@ -99,7 +106,7 @@ class CurvesPane(QWidget):
         legend = self.loss_plot.addLegend(offset=(-10, 10))
         self.data = CurveData()
         # (the series by name: curve_history records them from the pane)
-        self.raw, self.smooth = self.data.raw, self.data.smooth
+        self.raw, self.smooth, self.rate = self.data.raw, self.data.smooth, self.data.rate
         self.test_loss, self.test_acc = self.data.test_loss, self.data.test_acc
         self.raw_item = self._trail(self.loss_plot, self.raw, RAW_PEN, "batch loss")
         self.smooth_item = self._trail(self.loss_plot, self.smooth, SMOOTH_PEN, "smoothed")
@@ -111,6 +118,7 @@ class CurvesPane(QWidget):
         legend.setColumnCount(3)  # one row: in a short dock a column of three ran off the plot
 
         self.loss_plot.getViewBox().data_bounds = self._loss_bounds
+        self.rate_view, self.rate_item = self._rate_line()
         self.lr_markers: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
 
         self._drawn_at = -math.inf  # when redraw() last ran (time.perf_counter)
@@ -129,6 +137,50 @@ class CurvesPane(QWidget):
         if self.loss_plot.ctrl.logXCheck.isChecked() or self.loss_plot.ctrl.logYCheck.isChecked():
             return [union([item.dataBounds(axis) for _, item in pairs]) for axis in (0, 1)]
         return series_bounds([series for series, _ in pairs])
+
+    def _rate_line(self) -> tuple[SteppedViewBox, TrailCurve]:
+        """The learning rate's line, in a view box of its own over the loss plot's area that
+        shares its steps (x) and has a log axis on the right. It lies between the grid (the
+        axes, at -200) and the loss plot's view box (-100): over the opaque grid lines, under
+        the loss lines, and the mouse still pans and zooms the loss plot."""
+        view = SteppedViewBox(data_bounds=self._rate_bounds)
+        view.setParentItem(self.loss_plot)
+        view.setZValue(-150)
+        view.setMouseEnabled(False, False)
+        view.enableAutoRange(axis="x", enable=False)
+        view.setDefaultPadding(0.0)  # the decades are margin enough
+        view.setYRange(-4, -1)  # (0.0001 to 0.1 until there are rates: not 1 to 10)
+        view.enableAutoRange(axis="y")  # (which setting a range turned off)
+        view.setXLink(self.loss_plot)
+        item = TrailCurve(self.rate, RATE_PEN, "learning rate")
+        item.setLogMode(False, True)
+        view.addItem(item)
+        self.loss_plot.showAxis("right")
+        axis = self.loss_plot.getAxis("right")
+        axis.linkToView(view)
+        axis.setLogMode(True)
+        axis.enableAutoSIPrefix(False)  # the rates as they are: 0.001, not 1 (x0.001)
+        axis.setLabel("learning rate", color=pg.mkColor(RATE_COLOUR).name())
+        axis.setTextPen(RATE_COLOUR)
+        self.acc_plot.showAxis("right")  # blank, as wide: the two x axes line up
+        self.acc_plot.getAxis("right").setStyle(showValues=False)
+        self.acc_plot.getAxis("right").setPen(None)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.getAxis("right").setWidth(RATE_AXIS_WIDTH)
+        loss_view = self.loss_plot.getViewBox()
+        loss_view.sigResized.connect(lambda: view.setGeometry(loss_view.geometry()))
+        # The plot's Log X (its menu) applies to the steps of this line too.
+        self.loss_plot.ctrl.logXCheck.toggled.connect(lambda on: item.setLogMode(on, True))
+        return view, item
+
+    def _rate_bounds(self) -> list:
+        """The rate view's range: the rates' whole decades (log10), so it changes only when the
+        rate crosses into another decade; x follows the loss plot."""
+        low, high = self.rate.y_range
+        if not high > 0:
+            return [None, None]
+        low = low if low > 0 else high * 1e-4  # a rate of 0 lies below the axis
+        return [None, [math.floor(math.log10(low) - 0.05), math.ceil(math.log10(high) + 0.05)]]
 
     @staticmethod
     def _axes(background) -> dict[str, GridAxis]:
@@ -224,16 +276,18 @@ class CurvesPane(QWidget):
         # The auto-range first: a range that changes repaints everything, one that does not
         # lets the loss curves repaint only the strip their new points add.
         self.loss_plot.getViewBox().updateAutoRange()
+        self.rate_view.updateAutoRange()
         self.raw_item.show_points()
         self.smooth_item.show_points()
+        self.rate_item.show_points()
         if self._tests_changed:  # (setting the symbols again costs ~1 ms)
             self._tests_changed = False
             self.test_loss_item.setData(*self.test_loss.views())
             self.test_acc_item.setData(*self.test_acc.views())
         # Settle the auto-range now: pyqtgraph otherwise does it while painting, and the axes it
         # changes then ask for a second paint of the whole pane.
-        for plot in (self.loss_plot, self.acc_plot):
-            plot.getViewBox().prepareForPaint()
+        for view in (self.loss_plot.getViewBox(), self.acc_plot.getViewBox(), self.rate_view):
+            view.prepareForPaint()
 
     # ---- for tests -------------------------------------------------------------------------
 
