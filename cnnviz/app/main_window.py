@@ -9,10 +9,10 @@ title. It edits plain data (the spec, the hyperparameters) and never calls the e
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from cnnviz.app import window_memory
+from cnnviz.app import engine_warmup, window_memory
 from cnnviz.app.download_dialog import DatasetDownloads
 from cnnviz.app.pane_feed import Panes
 from cnnviz.app.panes.arch_editor import ArchitectureEditor
@@ -38,6 +38,8 @@ from cnnviz.data.errors import DataError
 from cnnviz.engine.network import Network
 from cnnviz.engine.weight_update import WeightRef
 
+WARM_UP_POLL_MS = 100  # how often the status bar shows the kernels' progress while they compile
+
 
 class MainWindow(QMainWindow):
     # The session controller's state, under the names the tests, scripts and benchmarks use.
@@ -57,6 +59,7 @@ class MainWindow(QMainWindow):
         self.status = TrainingStatus(self.statusBar())
         self.counters = self.status.counters
         self._build_toolbar()
+        self._watch_warm_up()
         self._build_panes()
         self._connect()
         self.files = build_menus(self)
@@ -175,15 +178,40 @@ class MainWindow(QMainWindow):
         session = TrainingSession(network, dataset, config, self)
         session.snapshot.connect(self._on_snapshot)
         session.ended.connect(self._session_ended)
+        session.compiling.connect(self._kernels)
         return session
 
     def close_session(self, session) -> None:
         session.snapshot.disconnect(self._on_snapshot)
         session.ended.disconnect(self._session_ended)
+        session.compiling.disconnect(self._kernels)
         session.shutdown()
 
     def stop_session(self) -> None:
         self.controller.stop()
+
+    def _watch_warm_up(self) -> None:
+        """The engine's kernels get ready after the first paint; until then the status bar shows
+        numba's progress (WARM_UP_POLL_MS) and Train waits."""
+        engine_warmup.start(after_paint=True)
+        self.toolbar.kernels_ready(engine_warmup.ready())
+        self._warm_up_timer = QTimer(self, interval=WARM_UP_POLL_MS)
+        self._warm_up_timer.timeout.connect(self._poll_warm_up)
+        if not engine_warmup.ready():
+            self._warm_up_timer.start()
+
+    def _poll_warm_up(self) -> None:
+        progress = engine_warmup.progress()
+        if progress is not None:
+            self._kernels(progress)
+        if engine_warmup.ready():
+            self._warm_up_timer.stop()
+
+    def _kernels(self, progress) -> None:
+        """numba's progress on the engine's kernels: Train once they are ready."""
+        ready = engine_warmup.ready()
+        self.status.show_kernels(progress, warming=not ready)
+        self.toolbar.kernels_ready(ready)
 
     def _session_ended(self, error: str) -> None:
         if error:
@@ -264,6 +292,10 @@ class MainWindow(QMainWindow):
         if not self._arranged:
             self._arranged = True
             arrange(self, self.docks)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        engine_warmup.first_paint.set()  # the worker may start on the kernels now
 
     def closeEvent(self, event) -> None:
         self.stop_session()

@@ -4,7 +4,7 @@ the network view. It puts on screen what status_text.py (no Qt) decides, and is 
 window because these messages share one bar and must not wipe each other out."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QStatusBar
+from PySide6.QtWidgets import QProgressBar, QStatusBar
 
 from cnnviz.app import status_text
 from cnnviz.app.panes.steady_label import SteadyLabel
@@ -23,7 +23,28 @@ class TrainingStatus:
                                     "test accuracy 100.0%  ")
         self.counters.setToolTip("Epoch (passes over the training set), step (batches), training "
                                  "speed and accuracy on the test images")
+        self.kernel_bar = QProgressBar(textVisible=False, maximumWidth=160, maximumHeight=14)
+        self.kernel_bar.setToolTip(status_text.COMPILING_TIP)
+        self.kernel_bar.hide()
+        self._kernels = ""  # what was last said about numba
+        bar.addPermanentWidget(self.kernel_bar)
         bar.addPermanentWidget(self.counters)
+
+    def show_kernels(self, progress, warming: bool) -> None:
+        """numba compiling or loading the engine's kernels (a warm-up Progress): the message and
+        a progress bar (busy while loading) until it is done."""
+        text = status_text.kernels(progress, warming)
+        if text:
+            self.bar.showMessage(text)
+            if progress.compiles:
+                self.kernel_bar.setRange(0, max(progress.total, 1))
+                self.kernel_bar.setValue(min(progress.ready, progress.total))
+            else:
+                self.kernel_bar.setRange(0, 0)
+        elif self.bar.currentMessage() == self._kernels:
+            self.bar.clearMessage()
+        self.kernel_bar.setVisible(bool(text))
+        self._kernels = text
 
     def show_snapshot(self, snap, test_images: int) -> None:
         """The counters, the Test result once it is in (out of `test_images`), the loop's news."""

@@ -5,6 +5,21 @@ only puts these texts on screen; the rules are here, without Qt, where plain pyt
 from __future__ import annotations
 
 NEWS_MS = 15000  # how long the loop's news other than a divergence stays
+COMPILING_TIP = ("numba is compiling the engine's kernels for this machine's CPU: the first time "
+                 "only, later starts load them from its cache. Train is enabled once the kernels "
+                 "it needs are ready.")
+
+
+def kernels(progress, warming: bool) -> str:
+    """What numba is doing, from a warm-up Progress: during the first warm-up (`warming`) until
+    it is done, afterwards while a kernel first used compiles; "" when there is nothing to say."""
+    if progress.done or not (warming or progress.compiling):
+        return ""
+    if not progress.compiles:
+        return "Loading the engine's kernels…"
+    doing = f" · {progress.compiling}" if progress.compiling else ""
+    return (f"Compiling the engine's kernels for this machine (first time only): "
+            f"{min(progress.ready, progress.total)} of {progress.total} ready{doing}")
 
 
 def counters(snap) -> str:

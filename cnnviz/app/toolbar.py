@@ -56,6 +56,7 @@ class TrainingToolbar(QToolBar):
             lambda _index: self.architecture_chosen.emit(self.arch_box.currentText()))
         self._add_labelled((("Dataset ", self.dataset_box), (" Network ", self.arch_box)))
         self.addSeparator()
+        self._valid, self._kernels = True, True  # a valid architecture, the kernels ready
         self.train_action = self._add_action("Train", Qt.Key_Space, "Train or pause (Space)")
         self.space_filter = SpaceForTraining(window)  # Space works in the spin boxes too
         self.step_action = self._add_action("Step", "S", "Train on one batch, then pause (S)")
@@ -208,5 +209,15 @@ class TrainingToolbar(QToolBar):
 
     def allow_training(self, allowed: bool) -> None:
         """Train, Step and Reset only for a valid architecture."""
-        for action in (self.train_action, self.step_action, self.reset_action):
-            action.setEnabled(allowed)
+        self._valid = allowed
+        self._enable_training()
+
+    def kernels_ready(self, ready: bool) -> None:
+        """Train and Step also wait for the engine's kernels (compiled on the first start)."""
+        self._kernels = ready
+        self._enable_training()
+
+    def _enable_training(self) -> None:
+        for action in (self.train_action, self.step_action):
+            action.setEnabled(self._valid and self._kernels)
+        self.reset_action.setEnabled(self._valid)

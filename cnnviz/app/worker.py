@@ -9,9 +9,10 @@ import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from cnnviz.app import error_log
+from cnnviz.app import engine_warmup, error_log
 from cnnviz.data.dataset import Dataset
 from cnnviz.engine.network import Network
+from cnnviz.engine.warmup import compiles_reported
 from cnnviz.training.control import Control
 from cnnviz.training.loop import TrainConfig, TrainingRun
 from cnnviz.training.snapshot import Snapshot
@@ -46,9 +47,11 @@ def running_threads() -> list[QThread]:
 
 
 class _WorkerThread(QThread):
-    """Runs the loop to its end in run(): no event loop, so the thread ends when the loop does."""
+    """Waits for the engine's kernels (engine_warmup.py), then runs the loop to its end in run():
+    no event loop, so the thread ends when the loop does."""
     ready = Signal()          # the mailbox went from empty to full
     done = Signal(str)        # "" when the loop ended normally, else the error
+    compiling = Signal(object)  # a warm-up Progress: the kernels ready, or numba compiling one
 
     def __init__(self, run: TrainingRun, mailbox: LatestMailbox):
         super().__init__()
@@ -59,9 +62,14 @@ class _WorkerThread(QThread):
     def run(self) -> None:
         error = ""
         try:
-            for snapshot in self.training.run():
-                if self.mailbox.put(snapshot):
-                    self.ready.emit()
+            if not engine_warmup.wait_ready(lambda: self.training.control.stopped):
+                self.done.emit("")  # stopped before the kernels were ready: nothing ran
+                return
+            self.compiling.emit(engine_warmup.DONE)
+            with compiles_reported(self.compiling.emit):  # kernels compiled when first used
+                for snapshot in self.training.run():
+                    if self.mailbox.put(snapshot):
+                        self.ready.emit()
         except Exception as exc:  # one line in a dialog, the traceback in the log; the app goes on
             error = error_log.record(exc, "Training")
         self.done.emit(error)
@@ -71,6 +79,7 @@ class TrainingSession(QObject):
     """One network training on one dataset in the worker thread. Starts paused."""
     snapshot = Signal(object)   # a Snapshot, in the GUI thread, at most ~30 per second
     ended = Signal(str)         # the loop ended: "" or an error message
+    compiling = Signal(object)  # a warm-up Progress, in the GUI thread
 
     def __init__(self, network: Network, dataset: Dataset, config: TrainConfig,
                  parent: QObject | None = None):
@@ -82,6 +91,7 @@ class TrainingSession(QObject):
         self._thread = _WorkerThread(self._run, self._mailbox)
         self._thread.ready.connect(self._deliver)   # queued: runs in the GUI thread
         self._thread.done.connect(self._finish)
+        self._thread.compiling.connect(self.compiling)
         self.latest: Snapshot | None = None
         self.running = False
 

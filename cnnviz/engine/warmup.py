@@ -1,6 +1,6 @@
 """Compile (first run) or load from numba's cache (later runs) every kernel the engine uses, before
-anything else calls the engine: the app does this behind its splash, on a plain thread, before its
-worker thread starts (docs/ARCHITECTURE.md, rule 6: one thread at a time in the engine).
+anything else calls the engine: the app's worker thread does this before its first training loop,
+with the window already open (docs/ARCHITECTURE.md, rule 6: one thread at a time in the engine).
 
 Kernels compile for argument types, not sizes, so a tiny network whose layers call every kernel
 with the types training uses compiles what any network needs. Progress is reported through a
@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,6 +180,19 @@ def warm_up(report: Report | None = None, everything: bool = False) -> Progress:
         if warmup.compiled == 0:  # every kernel came from the cache: it works, and is complete
             _write_mark(everything)
         return warmup.report(done=True)
+
+
+@contextmanager
+def compiles_reported(report: Report) -> Iterator[None]:
+    """Report each compilation of an engine kernel while inside, as warm_up does: the kernels a
+    network needs only when first used (average pooling, a dense-first network) compile there,
+    and the caller can show it. Loading from the cache reports nothing (it is quick)."""
+    listener = _Listener(_WarmUp(report, everything=True))
+    event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        event.unregister("numba:compile", listener)
 
 
 # ---- the mark of a warm cache ---------------------------------------------------------------

@@ -12,8 +12,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
+    from cnnviz.app import engine_warmup
+    engine_warmup.first_paint.set()  # many tests' windows are never shown: no wait for a paint
     before = {t.ident for t in threading.enumerate()}
     yield
+    assert engine_warmup.join(180), "the engine's warm-up did not end"
     from cnnviz.app.worker import running_threads
     left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
             and not t.daemon]
@@ -35,6 +38,7 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(win)
     win.resize(1400, 850)
     win.show()
+    qtbot.waitUntil(win.train_action.isEnabled, timeout=180000)  # once the kernels are ready
     yield win
     win.close()
 

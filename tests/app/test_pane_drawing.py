@@ -205,3 +205,17 @@ def test_the_startup_warm_up_prepares_the_colour_kernel_for_float32_mosaics():
     colour_kernel.warm_up()
     assert any(signature[0] == numba.float32[:, ::1]
                for signature in colour_kernel.colour_map.signatures)
+
+
+def test_the_numpy_colour_mapping_used_before_the_kernel_is_ready_gives_the_same_pixels():
+    from cnnviz.app.panes import colour_kernel
+    rng = np.random.default_rng(3)
+    image = rng.normal(0, 3, (37, 41)).astype(np.float32)
+    image[0, :6] = [np.nan, np.inf, -np.inf, 0.0, 1.0, 2.9999998]
+    colours = rng.integers(0, 2**32, 257, dtype=np.uint32)
+    for low, factor in ((-2.0, 256 / 5.0), (0.0, 0.0), (1.0, 1e30)):
+        args = image, np.float32(low), np.float32(factor), colours
+        kernel, twin = np.empty(image.shape, np.uint32), np.empty(image.shape, np.uint32)
+        colour_kernel.colour_map(*args, kernel)
+        colour_kernel.colour_map_numpy(*args, twin)
+        assert np.array_equal(kernel, twin), (low, factor)

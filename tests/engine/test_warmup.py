@@ -1,6 +1,6 @@
 """The engine's warm-up (engine/warmup.py): it compiles or loads every kernel the app's training
-of the built-in networks uses, so nothing compiles after it (the app runs it behind its splash
-before the worker starts)."""
+of the built-in networks uses, so nothing compiles after it (the app runs it on a thread of its
+own before the worker starts); kernels compiled later, when first used, are reported too."""
 import json
 import subprocess
 import sys
@@ -126,3 +126,24 @@ def test_after_the_warm_up_training_compiles_nothing():
     default, everything = out.stdout.strip().splitlines()[-2:]
     assert json.loads(default) == {}
     assert json.loads(everything) == {}
+
+
+def test_compilations_while_training_are_reported_with_the_kernel_being_compiled():
+    # As numba announces a kernel compiled when first used (events of an engine kernel), and
+    # only while inside compiles_reported; other functions' compilations are not ours.
+    from numba import njit
+    from numba.core import event
+
+    from cnnviz.engine import kernels
+    reports = []
+    avgpool = kernels.avgpool_forward.compiled
+    other = njit(lambda x: x)
+    with warmup.compiles_reported(reports.append):
+        event.start_event("numba:compile", data={"dispatcher": avgpool, "args": ()})
+        event.start_event("numba:compile", data={"dispatcher": other, "args": ()})
+        event.end_event("numba:compile", data={"dispatcher": other, "args": ()})
+        event.end_event("numba:compile", data={"dispatcher": avgpool, "args": ()})
+    event.start_event("numba:compile", data={"dispatcher": avgpool, "args": ()})
+    event.end_event("numba:compile", data={"dispatcher": avgpool, "args": ()})
+    assert [(p.compiling, p.compiled) for p in reports] == [("avgpool_forward", 0), (None, 1)]
+    assert all(p.total == len(engine_kernels()) and p.compiles for p in reports)

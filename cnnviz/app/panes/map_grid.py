@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
 )
 
-from cnnviz.app.panes.colour_kernel import colour_map
+from cnnviz.app.panes.colour_kernel import colour
 from cnnviz.app.panes.mosaic import Mosaic
 
 TEXT = QColor("#d8d8d8")
@@ -173,7 +173,7 @@ class MosaicItem(QGraphicsObject):
                 self._argb = np.empty(image.shape, np.uint32)
             low, high = self.levels
             n = len(self._colours) - 1
-            colour_map(image, np.float32(low), np.float32(n / (high - low) if high > low else 0.0),
+            colour(image, np.float32(low), np.float32(n / (high - low) if high > low else 0.0),
                        self._colours, self._argb)
             self._picture = pg.functions.ndarray_to_qimage(
                 self._argb, QImage.Format.Format_ARGB32_Premultiplied)
