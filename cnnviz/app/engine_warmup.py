@@ -6,9 +6,11 @@ while it waits ends at once. The window shows `progress()` and enables Train whe
 Qt here: the worker and the tests call it as plain code."""
 from __future__ import annotations
 
+import gc
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from cnnviz.app.panes import colour_kernel
 from cnnviz.engine import warmup
@@ -72,14 +74,31 @@ def _report(progress: warmup.Progress) -> None:  # on the warm-up thread: only s
         _progress = progress
 
 
+@contextmanager
+def _no_full_collections() -> Iterator[None]:
+    """Python's full collections while numba compiles took 60-160 ms each, every 2 s, holding the
+    interpreter (the window stalls): what exists now (the window, built to last) and what the
+    compilation leaves (~190k objects, ~200 ms to collect at once) are frozen instead, so that
+    no collection scans them again; their memory stays in the process's arenas either way."""
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], 2**30)  # young collections only (~3 ms)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.freeze()
+
+
 def _warm_up(after_paint: bool) -> None:
     if after_paint:
         first_paint.wait(PAINT_WAIT_S)
     switch = sys.getswitchinterval()
     sys.setswitchinterval(COMPILING_SWITCH_S)
     try:
-        warmup.warm_up_unless_marked(_report)
-        colour_kernel.warm_up()  # the mosaics' colours: numba from now on, numpy before
+        with _no_full_collections():
+            warmup.warm_up_unless_marked(_report)
+            colour_kernel.warm_up()  # the mosaics' colours: numba from now on, numpy before
     except Exception as exc:  # the worker then meets the same error in its loop and reports it
         print(f"cnnviz: preparing the engine's kernels failed: {exc}", file=sys.stderr)
     finally:

@@ -89,3 +89,15 @@ def test_what_the_status_bar_says_about_the_kernels():
     assert status_text.kernels(Progress(0, 40, 0, None), warming=True) == (
         "Loading the engine's kernels…")
     assert status_text.kernels(engine_warmup.DONE, warming=True) == ""
+
+
+def test_no_full_collection_runs_while_numba_compiles_and_the_thresholds_come_back():
+    import gc
+    thresholds = gc.get_threshold()
+    with engine_warmup._no_full_collections():
+        assert gc.get_threshold()[:2] == thresholds[:2] and gc.get_threshold()[2] >= 2**30
+        made = [[]]  # what the compilation made, garbage or kept
+        assert any(obj is made for obj in gc.get_objects())
+    assert gc.get_threshold() == thresholds
+    assert not any(obj is made for obj in gc.get_objects())  # frozen: no collection scans it
+    gc.unfreeze()  # the tests' own objects go back to the collector
