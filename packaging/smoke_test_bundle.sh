@@ -6,7 +6,7 @@
 #      cache (and forcing numba's OpenMP layer, so a missing omppool/libgomp fails here), well
 #      above chance (1/8) at the end, and the kernels cached in that folder;
 #   3. the app starts offscreen as on a first start (another empty cache: the engine compiles
-#      behind the splash), its main window paints, shows its first snapshot and quits cleanly.
+#      behind the open window), its main window paints, shows its first snapshot and quits cleanly.
 # Every step has a timeout and its exit code is checked. Usage: smoke_test_bundle.sh [BUNDLE_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -46,7 +46,9 @@ def start(after_paint: bool = False) -> None:
     global _thread
     with _lock:
         if _thread is None:
-            _thread = threading.Thread(target=_warm_up, args=(after_paint,),
+            # A daemon: closing the window during a first start's compilation ends the app at once
+            # (numba writes each cached kernel whole, so an interrupted one just compiles again).
+            _thread = threading.Thread(target=_warm_up, args=(after_paint,), daemon=True,
                                        name="cnnviz engine warm-up")
             _thread.start()
 
