@@ -104,6 +104,7 @@ def train(args) -> int:
     print(f"{data.name}: {len(data.train_x):,} training and {len(data.test_x):,} test images, "
           f"{len(data.classes)} classes; network {spec.get('name', args.arch)}, "
           f"{network.summary.params:,} parameters")
+    say_compiling()
     bar = TrainingBar(recipe.epochs)
     progress = {"steps": 0, "epochs": 0}
 
@@ -157,6 +158,16 @@ def train(args) -> int:
     print(f"done in {time.perf_counter() - start:.1f} s")
     print(f"test accuracy: {final.accuracy:.4f}")
     return 0
+
+
+def say_compiling() -> None:
+    """On a first run (no mark of a warm cache), say why nothing happens for a while, and
+    compile the kernels then, before the progress bar starts its clock."""
+    from cnnviz.engine import warmup
+    if not warmup.marked_warm():
+        print("compiling the engine's kernels for this machine (the first run only: later runs "
+              "load them from the cache)…", flush=True)
+        warmup.warm_up()
 
 
 # `cnnviz train`'s flags that change a recipe: the recipe's field, and its name in words.

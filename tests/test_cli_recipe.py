@@ -117,3 +117,13 @@ def test_a_bad_recipe_is_one_line_naming_the_file_and_the_field(tmp_path, capsys
     assert capsys.readouterr().err.strip() == (
         f"cnnviz: {path}: recipe.schedule.at must be a list of fractions of the run, each "
         "between 0 and 1, in ascending order, not [2]")
+
+
+def test_a_first_run_says_it_compiles_the_kernels_and_later_ones_do_not(tmp_path, capsys,
+                                                                        monkeypatch):
+    from cnnviz.engine import warmup
+    monkeypatch.setattr(warmup, "mark_path", lambda: tmp_path / "no-mark-yet.json")
+    first, _ = train(tmp_path, capsys)
+    later, _ = train(tmp_path, capsys)  # this process has every kernel now: the mark is written
+    assert first[2].startswith("compiling the engine's kernels for this machine (the first run")
+    assert not any("compiling" in line for line in later)

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from cnnviz.app import engine_warmup, status_text
 from cnnviz.app.worker import TrainingSession
@@ -101,3 +102,17 @@ def test_no_full_collection_runs_while_numba_compiles_and_the_thresholds_come_ba
     assert gc.get_threshold() == thresholds
     assert not any(obj is made for obj in gc.get_objects())  # frozen: no collection scans it
     gc.unfreeze()  # the tests' own objects go back to the collector
+
+
+def test_a_kernel_compiled_when_first_used_shows_in_the_status_bar_until_done(window):
+    # What the worker reports from inside numba (compiles_reported) when a network needs a
+    # kernel the warm-up left for later (average pooling here).
+    status = window.statusBar()
+    window.session.compiling.emit(Progress(ready=41, total=44, compiled=0,
+                                           compiling="avgpool_forward"))
+    QApplication.processEvents()
+    assert status.currentMessage().endswith("· avgpool_forward")
+    assert window.status.kernel_bar.isVisible() and window.train_action.isEnabled()
+    window.session.compiling.emit(Progress(ready=42, total=44, compiled=1, compiling=None))
+    QApplication.processEvents()
+    assert status.currentMessage() == "" and not window.status.kernel_bar.isVisible()
