@@ -49,8 +49,12 @@ class MainWindow(QMainWindow):
     spec = property(lambda self: self.controller.spec)
     probe = property(lambda self: self.controller.probe)
 
-    def __init__(self, settings: QSettings | None = None, show_error=None, ask_unsaved=None):
+    def __init__(self, settings: QSettings | None = None, show_error=None, ask_unsaved=None,
+                 preloaded=None):
+        """`preloaded`: a Future of (name, Dataset), the dataset loading since before the window
+        (app/main.py), taken instead of loading that dataset again."""
         super().__init__()
+        self._preloaded = preloaded
         pg.setConfigOptions(imageAxisOrder="row-major")
         self.settings = settings or QSettings("cnnviz", "cnnviz")
         self.show_error = show_error or (lambda title, text: QMessageBox.warning(self, title, text))
@@ -145,7 +149,7 @@ class MainWindow(QMainWindow):
             if download and not self.downloads.ensure(name):
                 self.toolbar.show_dataset(self.dataset_name)
                 return False
-            data = catalog.load(name)
+            data = self._take_preloaded(name) or catalog.load(name)
         except DataError as exc:
             self.show_error("Dataset not available", str(exc))
             self.toolbar.show_dataset(self.dataset_name)
@@ -153,6 +157,14 @@ class MainWindow(QMainWindow):
         self.controller.use_dataset(name, data)
         self.toolbar.show_dataset(name)
         return self.set_architecture(self.controller.spec_to_load(arch))
+
+    def _take_preloaded(self, name: str):
+        """The preloaded dataset if it is `name` (once), else None (its error, if it failed)."""
+        future, self._preloaded = self._preloaded, None
+        if future is None:
+            return None
+        loaded, data = future.result()
+        return data if loaded == name else None
 
     def set_architecture(self, spec: dict) -> bool:
         """Train `spec`, fitted to the dataset, from new weights; False if it does not fit."""

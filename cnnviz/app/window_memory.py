@@ -19,13 +19,18 @@ def restore_layout(window) -> bool:
     return window.restoreState(window.settings.value("window/state", b""))
 
 
+def opening_dataset(last: last_session.LastSession) -> str:
+    """The dataset the window opens with: the last one if it is still on this machine."""
+    if last.dataset in catalog.CATALOG and catalog.info(last.dataset).locate() is not None:
+        return last.dataset
+    return DEFAULT_DATASET
+
+
 def start_as_last_time(window) -> None:
     """The dataset, network and settings of the last session, or the defaults."""
     last = last_session.load(window.settings)
     window.toolbar.restore(last)
-    name = DEFAULT_DATASET  # unless the last one is still on this machine
-    if last.dataset in catalog.CATALOG and catalog.info(last.dataset).locate() is not None:
-        name = last.dataset
+    name = opening_dataset(last)
     window.controller.spec = last.spec
     if not (last.spec and _load_quietly(window, name)):
         window.controller.spec = None
