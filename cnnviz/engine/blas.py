@@ -64,6 +64,10 @@ class Blas:
         """numpy's matmul in this process runs on one thread from now on (configure())."""
         self._set_threads(1)
 
+    def set_threads(self, count: int) -> None:
+        """OpenBLAS's own thread count (the benchmark's peak measurement lends it the cores)."""
+        self._set_threads(count)
+
     def gemm_for(self, dtype) -> int:
         return self.sgemm if np.dtype(dtype) == np.float32 else self.dgemm
 
