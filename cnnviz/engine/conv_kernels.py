@@ -10,61 +10,77 @@ numba's threads own the cores.
 """
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from cnnviz.engine.blas import NO_TRANS, TRANS, gemm
-from cnnviz.engine.kernels import FAST, PARALLEL, U, valid_columns
+from cnnviz.engine.kernels import FAST, PARALLEL, U
 
 
 @njit(**FAST)
-def im2col_image(x, k, stride, pad, cols):
-    """cols[c*k*k + ki*k + kj, i*out_w + j] = x_padded[c, i*stride + ki, j*stride + kj] for one
-    image x (C, H, W): each row is one weight position, each column one receptive field."""
+def padded_copy(x, pad, plane):
+    """plane (C, H + 2*pad, W + 2*pad) = x (C, H, W) with a border of zeros."""
     channels, height, width = x.shape
-    out_w = _out_size(width, k, stride, pad)
+    plane[:] = 0
+    for c in range(channels):
+        for y in range(height):
+            src, dst = x[c, y], plane[c, y + pad]
+            for j in range(U(width)):
+                dst[U(pad) + j] = src[j]
+
+
+@njit(**FAST)
+def im2col_image(x, k, stride, pad, plane, cols):
+    """cols[c*k*k + ki*k + kj, i*out_w + j] = x_padded[c, i*stride + ki, j*stride + kj] for one
+    image x (C, H, W): each row is one weight position, each column one receptive field.
+    plane: a (C, H + 2*pad, W + 2*pad) buffer. Padding the image once first leaves every row of
+    cols a plain window copy, without bounds to test (1.5x faster than clipping each row)."""
+    padded_copy(x, pad, plane)
+    out_w = _out_size(x.shape[2], k, stride, pad)
     out_h = cols.shape[1] // out_w
-    step = U(stride)
-    for row in range(channels * k * k):
+    for row in range(x.shape[0] * k * k):
         c, ki, kj = row // (k * k), (row // k) % k, row % k
-        lo, hi = valid_columns(kj, stride, pad, width, out_w)
         crow = cols[row]
         for i in range(out_h):
-            y = i * stride - pad + ki
-            dst = U(i * out_w)
-            if y < 0 or y >= height:
+            src, dst = plane[c, i * stride + ki], U(i * out_w)
+            if stride == 1:  # a contiguous copy, which LLVM vectorises
                 for j in range(U(out_w)):
-                    crow[dst + j] = 0
-                continue
-            src, x0 = x[c, y], U(lo * stride - pad + kj)
-            for j in range(U(lo)):
-                crow[dst + j] = 0
-            for j in range(U(hi - lo)):
-                crow[dst + U(lo) + j] = src[x0 + j * step]
-            for j in range(U(hi), U(out_w)):
-                crow[dst + j] = 0
+                    crow[dst + j] = src[U(kj) + j]
+            else:
+                for j in range(U(out_w)):
+                    crow[dst + j] = src[U(kj) + j * U(stride)]
 
 
 @njit(**FAST)
-def col2im_image(dcols, k, stride, pad, dx):
+def col2im_image(dcols, k, stride, pad, plane, dx):
     """The adjoint of im2col_image: dx (C, H, W) = the sum of every column entry that read each
-    pixel."""
+    pixel, summed in a padded plane (C, H + 2*pad, W + 2*pad) whose border is then dropped."""
     channels, height, width = dx.shape
     out_w = _out_size(width, k, stride, pad)
     out_h = dcols.shape[1] // out_w
-    step = U(stride)
-    dx[:] = 0
+    plane[:] = 0
     for row in range(channels * k * k):
         c, ki, kj = row // (k * k), (row // k) % k, row % k
-        lo, hi = valid_columns(kj, stride, pad, width, out_w)
         drow = dcols[row]
         for i in range(out_h):
-            y = i * stride - pad + ki
-            if y < 0 or y >= height:
-                continue
-            dst, src = dx[c, y], U(i * out_w + lo)
-            x0 = U(lo * stride - pad + kj)
-            for j in range(U(hi - lo)):
-                dst[x0 + j * step] += drow[src + j]
+            dst, src = plane[c, i * stride + ki], U(i * out_w)
+            if stride == 1:
+                for j in range(U(out_w)):
+                    dst[U(kj) + j] += drow[src + j]
+            else:
+                for j in range(U(out_w)):
+                    dst[U(kj) + j * U(stride)] += drow[src + j]
+    for c in range(channels):
+        for y in range(height):
+            src_row, dst_row = plane[c, y + pad], dx[c, y]
+            for j in range(U(width)):
+                dst_row[j] = src_row[U(pad) + j]
+
+
+@njit(**FAST)
+def padded_plane(x, pad):
+    """A buffer for one image of x (N, C, H, W) with `pad` zeros around (im2col, col2im)."""
+    return np.empty((x.shape[1], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad), x.dtype)
 
 
 @njit(**FAST)
@@ -88,12 +104,12 @@ def conv_forward(address, x, weight, bias, stride, pad, out, cols, interrupt):
     tasks = cols.shape[0]
     w = weight.reshape(filters, patch)
     for task in prange(tasks):
-        buf = cols[task]
+        buf, padded = cols[task], padded_plane(x, pad)
         first, last = _images_of(task, tasks, n_img)
         for n in range(first, last):
             if interrupt[0]:
                 break
-            im2col_image(x[n], k, stride, pad, buf)
+            im2col_image(x[n], k, stride, pad, padded, buf)
             plane = out[n].reshape(filters, pixels)
             gemm(address, NO_TRANS, NO_TRANS, filters, pixels, patch, 1.0, w, patch, buf, pixels,
                  0.0, plane, pixels)
@@ -115,7 +131,7 @@ def conv_backward(address, x, weight, dout, stride, pad, need_dx, dx, cols, dcol
     tasks = cols.shape[0]
     w = weight.reshape(filters, patch)
     for task in prange(tasks):
-        buf, dbuf = cols[task], dcols[task]
+        buf, dbuf, padded = cols[task], dcols[task], padded_plane(x, pad)
         dw, db = dweight_parts[task].reshape(filters, patch), dbias_parts[task]
         dw[:] = 0
         db[:] = 0
@@ -123,7 +139,7 @@ def conv_backward(address, x, weight, dout, stride, pad, need_dx, dx, cols, dcol
         for n in range(first, last):
             if interrupt[0]:
                 break
-            im2col_image(x[n], k, stride, pad, buf)
+            im2col_image(x[n], k, stride, pad, padded, buf)
             grad = dout[n].reshape(filters, pixels)
             gemm(address, NO_TRANS, TRANS, filters, patch, pixels, 1.0, grad, pixels, buf, pixels,
                  1.0, dw, patch)
@@ -136,4 +152,4 @@ def conv_backward(address, x, weight, dout, stride, pad, need_dx, dx, cols, dcol
             if need_dx:
                 gemm(address, TRANS, NO_TRANS, patch, pixels, filters, 1.0, w, patch, grad, pixels,
                      0.0, dbuf, pixels)
-                col2im_image(dbuf, k, stride, pad, dx[n])
+                col2im_image(dbuf, k, stride, pad, padded, dx[n])
