@@ -130,6 +130,18 @@ class Conv(Layer):
         self.bias = Parameter.of(np.zeros(filters, self.dtype))
         self._gemm = None if BLAS is None else BLAS.gemm_for(self.dtype)  # None: numpy's matmul
 
+    LAYOUT = "auto"  # or "channels first", "channels last": the tests run both
+
+    @property
+    def channels_last(self) -> bool:
+        """Whether the kernels unroll images channels last. im2col copies runs of k*C floats
+        channels last and of out_w floats channels first, and the longer runs copy faster
+        (conv_im2col.py): on fashion-2conv, channels last speeds its second conv (k*C = 160,
+        out_w = 14) and slows its first (5 against 28) 3x. The fallback is channels first."""
+        if self._gemm is None or self.LAYOUT == "channels first":
+            return False
+        return self.LAYOUT == "channels last" or self.k * self.in_shape[0] > self.out_shape[2]
+
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
 
@@ -142,7 +154,17 @@ class Conv(Layer):
 
     def _cols(self, name: str, tasks: int) -> np.ndarray:
         patch, pixels = self.weight.value[0].size, self.out_shape[1] * self.out_shape[2]
-        return self.scratch(name, (tasks, patch, pixels))
+        return self.scratch(name, (tasks, pixels, patch) if self.channels_last
+                            else (tasks, patch, pixels))
+
+    def _kernel_weight(self) -> np.ndarray:
+        """The weights in the kernels' layout: (F, k, k, C) channels last, packed once per
+        forward pass (backward uses the same, as it uses the same input)."""
+        if not self.channels_last:
+            return self.weight.value
+        packed = self.scratch("weight_hwc", _channels_last_shape(self.weight.value.shape))
+        np.copyto(packed, self.weight.value.transpose(0, 2, 3, 1))
+        return packed
 
     def forward(self, x, training=False):
         self._x = x = np.ascontiguousarray(x)
@@ -153,9 +175,10 @@ class Conv(Layer):
                                        self.pad, out, self._cols("cols", 1)[0],
                                        self.interrupt.array)
             return out
-        conv_kernels.conv_forward(self._gemm, x, self.weight.value,
-                                  self.bias.value, self.stride, self.pad, out,
-                                  self._cols("cols", tasks), self.interrupt.array)
+        self._weight = self._kernel_weight()
+        conv_kernels.conv_forward(self._gemm, x, self._weight, self.bias.value, self.stride,
+                                  self.pad, out, self._cols("cols", tasks), self.channels_last,
+                                  self.interrupt.array)
         return out
 
     def backward(self, dout):
@@ -168,15 +191,25 @@ class Conv(Layer):
                                         self._cols("dcols", 1)[0], self.weight.grad,
                                         self.bias.grad, self.interrupt.array)
             return dx if self.needs_input_grad else None
-        weight_parts = self.scratch("dweight", (tasks, *self.weight.value.shape))
+        weight_parts = self.scratch("dweight", (tasks, *self._weight.shape))
         bias_parts = self.scratch("dbias", (tasks, self.bias.value.size))
-        conv_kernels.conv_backward(self._gemm, x, self.weight.value, dout,
-                                   self.stride, self.pad, self.needs_input_grad, dx,
-                                   self._cols("cols", tasks), self._cols("dcols", tasks),
-                                   weight_parts, bias_parts, self.interrupt.array)
-        np.sum(weight_parts, axis=0, out=self.weight.grad)
+        conv_kernels.conv_backward(self._gemm, x, self._weight, dout, self.stride, self.pad,
+                                   self.needs_input_grad, dx, self._cols("cols", tasks),
+                                   self._cols("dcols", tasks), weight_parts, bias_parts,
+                                   self.channels_last, self.interrupt.array)
+        if self.channels_last:
+            total = self.scratch("dweight_sum", self._weight.shape)
+            np.sum(weight_parts, axis=0, out=total)
+            np.copyto(self.weight.grad, total.transpose(0, 3, 1, 2))
+        else:
+            np.sum(weight_parts, axis=0, out=self.weight.grad)
         np.sum(bias_parts, axis=0, out=self.bias.grad)
         return dx if self.needs_input_grad else None
+
+
+def _channels_last_shape(shape: tuple) -> tuple:
+    filters, channels, k, _ = shape
+    return filters, k, k, channels
 
 
 class Dense(Layer):

@@ -9,6 +9,7 @@ from cnnviz.engine import warmup
 from cnnviz.engine.warmup import LATER, Progress, engine_kernels, warm_up
 
 KERNELS = {"conv_forward", "conv_backward", "im2col_image", "col2im_image", "padded_copy",
+           "im2col_channels_last", "col2im_channels_last", "padded_copy_channels_last",
            "padded_plane", "maxpool_forward",
            "maxpool_backward", "avgpool_forward", "avgpool_backward", "leaky_relu_forward",
            "leaky_relu_backward", "sgd_update", "adam_update", "matmul"}
