@@ -13,8 +13,13 @@ from __future__ import annotations
 from numba import njit, prange
 
 from cnnviz.engine.blas import NO_TRANS, TRANS, gemm
-from cnnviz.engine.conv_im2col import (col2im_channels_last, col2im_image,
-                                       im2col_channels_last, im2col_image, padded_plane)
+from cnnviz.engine.conv_im2col import (
+    col2im_channels_last,
+    col2im_image,
+    im2col_channels_last,
+    im2col_image,
+    padded_plane,
+)
 from cnnviz.engine.kernels import FAST, PARALLEL, U
 
 
