@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.engine import blas, conv_fallback, conv_kernels, kernels
+from cnnviz.engine import blas, conv_fallback, conv_kernels, kernels, norm_kernels
 from cnnviz.engine.blas import BLAS
 from cnnviz.engine.interrupt import NEVER
 from cnnviz.engine.spec import LayerInfo, Shape, conv_padding, infer_layer
@@ -387,7 +387,7 @@ class Dropout(Layer):
 class BatchNorm(Layer):
     """Normalise each channel (maps) or feature (vectors) over the batch while training;
     use running statistics (PyTorch's: unbiased variance, `momentum` weight on the new batch)
-    for inference."""
+    for inference. The kernels are in norm_kernels.py."""
     kind = "batchnorm"
 
     def __init__(self, info, dtype=np.float32, rng=None):
@@ -397,9 +397,6 @@ class BatchNorm(Layer):
         self.bias = Parameter.of(np.zeros(channels, self.dtype))
         self.running_mean = np.zeros(channels, self.dtype)
         self.running_var = np.ones(channels, self.dtype)
-        # Axes to reduce and the shape that broadcasts per-channel values against the input.
-        self._axes = (0, 2, 3) if len(self.in_shape) == 3 else (0,)
-        self._bshape = (1, channels, 1, 1) if len(self.in_shape) == 3 else (1, channels)
 
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
@@ -409,10 +406,13 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=False):
         eps, momentum = self.config["eps"], self.config["momentum"]
-        count = x.size // x.shape[1]
+        n = x.shape[0]
+        planes = np.ascontiguousarray(x).reshape(n, self.in_shape[0], -1)
+        count = planes.shape[0] * planes.shape[2]
         if training:
-            mean = x.mean(axis=self._axes)
-            var = x.var(axis=self._axes)
+            mean, var = (self.scratch(name, self.running_mean.shape, np.float64)
+                         for name in ("mean", "var"))
+            norm_kernels.channel_statistics(planes, mean, var)
             unbiased = var * (count / max(count - 1, 1))
             self.running_mean *= 1 - momentum
             self.running_mean += momentum * mean
@@ -421,21 +421,29 @@ class BatchNorm(Layer):
         else:
             mean, var = self.running_mean, self.running_var
         inv_std = (1.0 / np.sqrt(var + eps)).astype(self.dtype)
-        self._xhat = (x - mean.reshape(self._bshape)) * inv_std.reshape(self._bshape)
+        out = self.output(n, training)
+        self._xhat = (self.scratch("xhat", out.shape) if training else np.empty_like(out))
+        norm_kernels.normalise(planes, mean.astype(self.dtype), inv_std, self.weight.value,
+                               self.bias.value, self._xhat.reshape(planes.shape),
+                               out.reshape(planes.shape))
         self._inv_std, self._training, self._count = inv_std, training, count
-        return self._xhat * self.weight.value.reshape(self._bshape) + self.bias.value.reshape(
-            self._bshape)
+        return out
 
     def backward(self, dout):
-        xhat, b = self._xhat, self._bshape
-        np.sum(dout * xhat, axis=self._axes, out=self.weight.grad)
-        np.sum(dout, axis=self._axes, out=self.bias.grad)
-        scale = (self.weight.value * self._inv_std).reshape(b)
-        if not self._training:  # statistics were constants
-            return dout * scale
-        count = self._count
-        return scale * (dout - (self.bias.grad.reshape(b) + xhat * self.weight.grad.reshape(b))
-                        / count)
+        n = dout.shape[0]
+        planes = np.ascontiguousarray(dout).reshape(n, self.in_shape[0], -1)
+        xhat = self._xhat.reshape(planes.shape)
+        dweight, dbias = (self.scratch(name, self.weight.value.shape, np.float64)
+                          for name in ("dweight", "dbias"))
+        norm_kernels.parameter_gradients(planes, xhat, dweight, dbias)
+        self.weight.grad[...] = dweight
+        self.bias.grad[...] = dbias
+        dx = self.input_grad(n)
+        # the gradient's terms from the statistics use the float32 sums, as the grads hold them
+        norm_kernels.input_gradient(planes, xhat, self.weight.value * self._inv_std,
+                                    self.weight.grad, self.bias.grad, float(self._count),
+                                    self._training, dx.reshape(planes.shape))
+        return dx
 
 
 LAYERS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
