@@ -17,6 +17,7 @@ from cnnviz import bench_profile
 from cnnviz.architectures import load_architecture
 from cnnviz.bench_flops import training_flops
 from cnnviz.engine import process
+from cnnviz.engine.blas import BLAS
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
 
@@ -172,6 +173,10 @@ def report(results: list[Result], peak_gflops: float | None = None) -> str:
     if peak_gflops:
         lines.append(f"peak: numpy's float32 matmul of two 1536x1536 matrices on every core, "
                      f"{peak_gflops:.0f} GFLOP/s")
+    if BLAS is not None:  # its kernels set the engine's speed: AVX-512 ones run GEMMs 2x faster
+        forced = os.environ.get("OPENBLAS_CORETYPE")
+        lines.append(f"OpenBLAS kernels: {BLAS.core_name()}"
+                     + (f" (OPENBLAS_CORETYPE={forced} in the environment)" if forced else ""))
     return "\n".join(lines)
 
 
