@@ -13,12 +13,15 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from cnnviz import bench_profile
 from cnnviz.architectures import load_architecture
+from cnnviz.bench_flops import training_flops
 from cnnviz.engine import process
+from cnnviz.engine.blas import BLAS
 from cnnviz.engine.network import Network
 from cnnviz.engine.optim import SGD
 
-NETWORKS = ("lenet5", "fashion-2conv")
+NETWORKS = ("lenet5", "fashion-2conv", "fashion-2conv-bn", "alexnet-mini")
 BATCH = 64
 
 
@@ -28,12 +31,21 @@ class Result:
     images_per_s: float
     step_ms: float
     latency_ms: float  # one image, forward pass with every layer's output kept
+    step_gflop: float  # the conv and dense layers' arithmetic in one step (bench_flops.py)
     torch_images_per_s: float | None = None
     torch_latency_ms: float | None = None
 
     @property
     def throughput_ratio(self) -> float | None:
         return self.images_per_s / self.torch_images_per_s if self.torch_images_per_s else None
+
+    @property
+    def gflops(self) -> float:
+        return self.step_gflop / self.step_ms * 1e3
+
+    @property
+    def torch_gflops(self) -> float | None:
+        return self.step_gflop * self.torch_images_per_s / BATCH if self.torch_images_per_s else None
 
     @property
     def latency_ratio(self) -> float | None:
@@ -107,7 +119,8 @@ def bench_network(name: str, torch: TorchProcess | None, rounds: int = 3,
             theirs.append(torch.ask(network=name, seconds=seconds)["step_s"])
     step_s = statistics.median(ours)
     result = Result(name, BATCH / step_s, step_s * 1e3,
-                    median_latency(network.forward_taps, batches[0][0][:1]) * 1e3)
+                    median_latency(network.forward_taps, batches[0][0][:1]) * 1e3,
+                    training_flops(network, BATCH) / 1e9)
     if torch:
         result.torch_images_per_s = BATCH / statistics.median(theirs)
         result.torch_latency_ms = torch.ask(network=name, latency=True)["latency_s"] * 1e3
@@ -131,18 +144,43 @@ def torch_available() -> bool:
         return False
 
 
-def report(results: list[Result]) -> str:
-    lines = [f"{'network':<15} {'train img/s':>12} {'ms/step':>9} {'1-image fwd ms':>15}"]
+def profile_tables(names, steps: int = 20) -> str:
+    """bench_profile's table for each network, on the benchmark's batches and optimizer."""
+    tables = []
+    for name in names:
+        spec = load_architecture(name)
+        rows = bench_profile.profile(Network(spec, seed=0), make_batches(spec),
+                                     SGD(lr=0.01, momentum=0.9), steps)
+        tables.append(bench_profile.table(name, rows))
+    return "\n\n".join(tables)
+
+
+def report(results: list[Result], peak_gflops: float | None = None) -> str:
+    """The results as a table; GFLOP/s counts the conv and dense layers' arithmetic, and with
+    `peak_gflops` (sgemm_peak_gflops) says how much of the machine's GEMM speed that is."""
+    share = lambda gflops: f" {gflops / peak_gflops:>5.0%}" if peak_gflops else ""
+    lines = [f"{'network':<17} {'train img/s':>12} {'ms/step':>9} {'1-image fwd ms':>15} "
+             f"{'GFLOP/s':>8}" + (" of peak" if peak_gflops else "")]
     for r in results:
-        lines.append(f"{r.network:<15} {r.images_per_s:>12,.0f} {r.step_ms:>9.2f} {r.latency_ms:>15.3f}")
+        lines.append(f"{r.network:<17} {r.images_per_s:>12,.0f} {r.step_ms:>9.2f} "
+                     f"{r.latency_ms:>15.3f} {r.gflops:>8.0f}{share(r.gflops)}")
         if r.torch_images_per_s:
-            lines.append(f"{'  PyTorch':<15} {r.torch_images_per_s:>12,.0f} "
-                         f"{BATCH / r.torch_images_per_s * 1e3:>9.2f} {r.torch_latency_ms:>15.3f}")
-            lines.append(f"{'  ratio':<15} {r.throughput_ratio:>11.2f}x {'':>9} "
+            lines.append(f"{'  PyTorch':<17} {r.torch_images_per_s:>12,.0f} "
+                         f"{BATCH / r.torch_images_per_s * 1e3:>9.2f} {r.torch_latency_ms:>15.3f} "
+                         f"{r.torch_gflops:>8.0f}{share(r.torch_gflops)}")
+            lines.append(f"{'  ratio':<17} {r.throughput_ratio:>11.2f}x {'':>9} "
                          f"{r.latency_ratio:>14.2f}x")
+    if peak_gflops:
+        lines.append(f"peak: numpy's float32 matmul of two 1536x1536 matrices on every core, "
+                     f"{peak_gflops:.0f} GFLOP/s")
+    if BLAS is not None:  # its kernels set the engine's speed: AVX-512 ones run GEMMs 2x faster
+        forced = os.environ.get("OPENBLAS_CORETYPE")
+        lines.append(f"OpenBLAS kernels: {BLAS.core_name()}"
+                     + (f" (OPENBLAS_CORETYPE={forced} in the environment)" if forced else ""))
     return "\n".join(lines)
 
 
-def as_json(results: list[Result]) -> list[dict]:
-    return [dict(asdict(r), throughput_ratio=r.throughput_ratio, latency_ratio=r.latency_ratio)
+def as_json(results: list[Result], peak_gflops: float | None = None) -> list[dict]:
+    return [dict(asdict(r), throughput_ratio=r.throughput_ratio, latency_ratio=r.latency_ratio,
+                 gflops=r.gflops, torch_gflops=r.torch_gflops, peak_gflops=peak_gflops)
             for r in results]

@@ -117,7 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="training throughput and latency of the reference networks")
     bench.add_argument("--vs-torch", action="store_true", help="also run PyTorch on the same batches")
     bench.add_argument("--json", action="store_true", help="machine-readable output")
-    bench.add_argument("--networks", nargs="*", help="architectures to run (default: lenet5 fashion-2conv)")
+    bench.add_argument("--networks", nargs="*",
+                       help="architectures to run (default: lenet5 fashion-2conv fashion-2conv-bn alexnet-mini)")
+    bench.add_argument("--profile", action="store_true",
+                       help="per-layer forward and backward times instead (no PyTorch)")
     bench.add_argument("--rounds", type=_positive_int, default=3, help="timed rounds per network (median taken)")
     bench.add_argument("--seconds", type=_positive_float, default=1.0, help="length of one timed round")
     bench.set_defaults(run=commands.bench)

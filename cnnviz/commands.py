@@ -343,21 +343,26 @@ def arch(args) -> int:
 
 def bench(args) -> int:
     from cnnviz import bench as benchmark
+    from cnnviz.bench_flops import sgemm_peak_gflops
 
     vs_torch = args.vs_torch and benchmark.torch_available()
     if args.vs_torch and not vs_torch:
         print("PyTorch cannot be imported here; benchmarking cnnviz alone "
               "(pip install torch==2.13.0 to compare).", file=sys.stderr)
     names = args.networks or benchmark.NETWORKS
+    if args.profile:
+        print(benchmark.profile_tables(names))
+        return 0
     if not args.json:
         print(f"benchmarking {', '.join(names)}{' against PyTorch' if vs_torch else ''} ...",
               file=sys.stderr, flush=True)
     results = benchmark.run(names, vs_torch, rounds=args.rounds, seconds=args.seconds)
+    peak = sgemm_peak_gflops()
     if args.json:
-        print(json.dumps(benchmark.as_json(results), indent=2))
+        print(json.dumps(benchmark.as_json(results, peak), indent=2))
     else:
         print(f"batch {benchmark.BATCH}, SGD with momentum; 1-image forward keeps every layer's output")
-        print(benchmark.report(results))
+        print(benchmark.report(results, peak))
     return 0
 
 

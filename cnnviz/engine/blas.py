@@ -55,14 +55,26 @@ class Blas:
         self._set_threads.argtypes = [ctypes.c_int]
         self._get_threads = getattr(library, f"{prefix}openblas_get_num_threads{suffix}")
         self._get_threads.restype = ctypes.c_int
+        self._core_name = getattr(library, f"{prefix}openblas_get_corename{suffix}", None)
+        if self._core_name is not None:
+            self._core_name.restype = ctypes.c_char_p
 
     def threads(self) -> int:
         """OpenBLAS's own thread count (1 once configure() ran)."""
         return self._get_threads()
 
+    def core_name(self) -> str:
+        """The kernels OpenBLAS chose for this CPU ("Haswell": AVX2, "SkylakeX": AVX-512), or
+        as OPENBLAS_CORETYPE forced them."""
+        return self._core_name().decode() if self._core_name is not None else "unknown"
+
     def single_threaded(self) -> None:
         """numpy's matmul in this process runs on one thread from now on (configure())."""
         self._set_threads(1)
+
+    def set_threads(self, count: int) -> None:
+        """OpenBLAS's own thread count (the benchmark's peak measurement lends it the cores)."""
+        self._set_threads(count)
 
     def gemm_for(self, dtype) -> int:
         return self.sgemm if np.dtype(dtype) == np.float32 else self.dgemm

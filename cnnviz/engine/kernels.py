@@ -56,14 +56,6 @@ def parallel(size_of: str, fastmath: bool = False):
 U = np.uint64
 
 
-@njit(**FAST)
-def valid_columns(kj, stride, pad, width, out_w):
-    """The output columns j whose input column j*stride - pad + kj lies inside [0, width)."""
-    lo = max(0, -((kj - pad) // stride))  # ceil((pad - kj) / stride)
-    hi = min(out_w, -((kj - pad - width) // stride))  # ceil((width + pad - kj) / stride)
-    return lo, max(lo, hi)
-
-
 # ---- pooling (over flat (n, c) planes; windows never leave the input) ----------------------
 
 @parallel(size_of="x")

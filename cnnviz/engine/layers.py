@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.engine import blas, conv_fallback, conv_kernels, kernels
+from cnnviz.engine import blas, conv_fallback, conv_kernels, kernels, norm_kernels
 from cnnviz.engine.blas import BLAS
 from cnnviz.engine.interrupt import NEVER
 from cnnviz.engine.spec import LayerInfo, Shape, conv_padding, infer_layer
@@ -130,6 +130,18 @@ class Conv(Layer):
         self.bias = Parameter.of(np.zeros(filters, self.dtype))
         self._gemm = None if BLAS is None else BLAS.gemm_for(self.dtype)  # None: numpy's matmul
 
+    LAYOUT = "auto"  # or "channels first", "channels last": the tests run both
+
+    @property
+    def channels_last(self) -> bool:
+        """Whether the kernels unroll images channels last. im2col copies runs of k*C floats
+        channels last and of out_w floats channels first, and the longer runs copy faster
+        (conv_im2col.py): on fashion-2conv, channels last speeds its second conv (k*C = 160,
+        out_w = 14) and slows its first (5 against 28) 3x. The fallback is channels first."""
+        if self._gemm is None or self.LAYOUT == "channels first":
+            return False
+        return self.LAYOUT == "channels last" or self.k * self.in_shape[0] > self.out_shape[2]
+
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
 
@@ -142,7 +154,17 @@ class Conv(Layer):
 
     def _cols(self, name: str, tasks: int) -> np.ndarray:
         patch, pixels = self.weight.value[0].size, self.out_shape[1] * self.out_shape[2]
-        return self.scratch(name, (tasks, patch, pixels))
+        return self.scratch(name, (tasks, pixels, patch) if self.channels_last
+                            else (tasks, patch, pixels))
+
+    def _kernel_weight(self) -> np.ndarray:
+        """The weights in the kernels' layout: (F, k, k, C) channels last, packed once per
+        forward pass (backward uses the same, as it uses the same input)."""
+        if not self.channels_last:
+            return self.weight.value
+        packed = self.scratch("weight_hwc", _channels_last_shape(self.weight.value.shape))
+        np.copyto(packed, self.weight.value.transpose(0, 2, 3, 1))
+        return packed
 
     def forward(self, x, training=False):
         self._x = x = np.ascontiguousarray(x)
@@ -153,9 +175,10 @@ class Conv(Layer):
                                        self.pad, out, self._cols("cols", 1)[0],
                                        self.interrupt.array)
             return out
-        conv_kernels.conv_forward(self._gemm, x, self.weight.value,
-                                  self.bias.value, self.stride, self.pad, out,
-                                  self._cols("cols", tasks), self.interrupt.array)
+        self._weight = self._kernel_weight()
+        conv_kernels.conv_forward(self._gemm, x, self._weight, self.bias.value, self.stride,
+                                  self.pad, out, self._cols("cols", tasks), self.channels_last,
+                                  self.interrupt.array)
         return out
 
     def backward(self, dout):
@@ -168,15 +191,25 @@ class Conv(Layer):
                                         self._cols("dcols", 1)[0], self.weight.grad,
                                         self.bias.grad, self.interrupt.array)
             return dx if self.needs_input_grad else None
-        weight_parts = self.scratch("dweight", (tasks, *self.weight.value.shape))
+        weight_parts = self.scratch("dweight", (tasks, *self._weight.shape))
         bias_parts = self.scratch("dbias", (tasks, self.bias.value.size))
-        conv_kernels.conv_backward(self._gemm, x, self.weight.value, dout,
-                                   self.stride, self.pad, self.needs_input_grad, dx,
-                                   self._cols("cols", tasks), self._cols("dcols", tasks),
-                                   weight_parts, bias_parts, self.interrupt.array)
-        np.sum(weight_parts, axis=0, out=self.weight.grad)
+        conv_kernels.conv_backward(self._gemm, x, self._weight, dout, self.stride, self.pad,
+                                   self.needs_input_grad, dx, self._cols("cols", tasks),
+                                   self._cols("dcols", tasks), weight_parts, bias_parts,
+                                   self.channels_last, self.interrupt.array)
+        if self.channels_last:
+            total = self.scratch("dweight_sum", self._weight.shape)
+            np.sum(weight_parts, axis=0, out=total)
+            np.copyto(self.weight.grad, total.transpose(0, 3, 1, 2))
+        else:
+            np.sum(weight_parts, axis=0, out=self.weight.grad)
         np.sum(bias_parts, axis=0, out=self.bias.grad)
         return dx if self.needs_input_grad else None
+
+
+def _channels_last_shape(shape: tuple) -> tuple:
+    filters, channels, k, _ = shape
+    return filters, k, k, channels
 
 
 class Dense(Layer):
@@ -354,7 +387,7 @@ class Dropout(Layer):
 class BatchNorm(Layer):
     """Normalise each channel (maps) or feature (vectors) over the batch while training;
     use running statistics (PyTorch's: unbiased variance, `momentum` weight on the new batch)
-    for inference."""
+    for inference. The kernels are in norm_kernels.py."""
     kind = "batchnorm"
 
     def __init__(self, info, dtype=np.float32, rng=None):
@@ -364,9 +397,6 @@ class BatchNorm(Layer):
         self.bias = Parameter.of(np.zeros(channels, self.dtype))
         self.running_mean = np.zeros(channels, self.dtype)
         self.running_var = np.ones(channels, self.dtype)
-        # Axes to reduce and the shape that broadcasts per-channel values against the input.
-        self._axes = (0, 2, 3) if len(self.in_shape) == 3 else (0,)
-        self._bshape = (1, channels, 1, 1) if len(self.in_shape) == 3 else (1, channels)
 
     def params(self):
         return {"weight": self.weight, "bias": self.bias}
@@ -376,10 +406,13 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=False):
         eps, momentum = self.config["eps"], self.config["momentum"]
-        count = x.size // x.shape[1]
+        n = x.shape[0]
+        planes = np.ascontiguousarray(x).reshape(n, self.in_shape[0], -1)
+        count = planes.shape[0] * planes.shape[2]
         if training:
-            mean = x.mean(axis=self._axes)
-            var = x.var(axis=self._axes)
+            mean, var = (self.scratch(name, self.running_mean.shape, np.float64)
+                         for name in ("mean", "var"))
+            norm_kernels.channel_statistics(planes, mean, var)
             unbiased = var * (count / max(count - 1, 1))
             self.running_mean *= 1 - momentum
             self.running_mean += momentum * mean
@@ -388,21 +421,29 @@ class BatchNorm(Layer):
         else:
             mean, var = self.running_mean, self.running_var
         inv_std = (1.0 / np.sqrt(var + eps)).astype(self.dtype)
-        self._xhat = (x - mean.reshape(self._bshape)) * inv_std.reshape(self._bshape)
+        out = self.output(n, training)
+        self._xhat = (self.scratch("xhat", out.shape) if training else np.empty_like(out))
+        norm_kernels.normalise(planes, mean.astype(self.dtype), inv_std, self.weight.value,
+                               self.bias.value, self._xhat.reshape(planes.shape),
+                               out.reshape(planes.shape))
         self._inv_std, self._training, self._count = inv_std, training, count
-        return self._xhat * self.weight.value.reshape(self._bshape) + self.bias.value.reshape(
-            self._bshape)
+        return out
 
     def backward(self, dout):
-        xhat, b = self._xhat, self._bshape
-        np.sum(dout * xhat, axis=self._axes, out=self.weight.grad)
-        np.sum(dout, axis=self._axes, out=self.bias.grad)
-        scale = (self.weight.value * self._inv_std).reshape(b)
-        if not self._training:  # statistics were constants
-            return dout * scale
-        count = self._count
-        return scale * (dout - (self.bias.grad.reshape(b) + xhat * self.weight.grad.reshape(b))
-                        / count)
+        n = dout.shape[0]
+        planes = np.ascontiguousarray(dout).reshape(n, self.in_shape[0], -1)
+        xhat = self._xhat.reshape(planes.shape)
+        dweight, dbias = (self.scratch(name, self.weight.value.shape, np.float64)
+                          for name in ("dweight", "dbias"))
+        norm_kernels.parameter_gradients(planes, xhat, dweight, dbias)
+        self.weight.grad[...] = dweight
+        self.bias.grad[...] = dbias
+        dx = self.input_grad(n)
+        # the gradient's terms from the statistics use the float32 sums, as the grads hold them
+        norm_kernels.input_gradient(planes, xhat, self.weight.value * self._inv_std,
+                                    self.weight.grad, self.bias.grad, float(self._count),
+                                    self._training, dx.reshape(planes.shape))
+        return dx
 
 
 LAYERS: dict[str, type[Layer]] = {cls.kind: cls for cls in (

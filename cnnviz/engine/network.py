@@ -40,6 +40,11 @@ class Network:
         self.loss_fn = LOSSES[self.summary.loss]
 
     @property
+    def first_learnable(self) -> int:
+        """The index of the first layer with parameters: training's backward pass stops there."""
+        return self._first_learnable
+
+    @property
     def classes(self) -> tuple[str, ...]:
         return self.summary.classes
 

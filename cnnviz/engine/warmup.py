@@ -53,9 +53,9 @@ Report = Callable[[Progress], None]
 
 def engine_kernels() -> list[Dispatcher]:
     """Every numba kernel of the engine (the parallel() wrappers' compiled functions included)."""
-    from cnnviz.engine import blas, conv_kernels, kernels
+    from cnnviz.engine import blas, conv_im2col, conv_kernels, kernels, norm_kernels
     found: dict[int, Dispatcher] = {}
-    for module in (kernels, conv_kernels, blas):
+    for module in (kernels, conv_im2col, conv_kernels, norm_kernels, blas):
         for value in vars(module).values():
             value = getattr(value, "compiled", value)
             if isinstance(value, Dispatcher) and value.py_func.__module__ == module.__name__:
@@ -64,10 +64,12 @@ def engine_kernels() -> list[Dispatcher]:
 
 
 # What the app needs to train its default network, every built-in architecture with SGD or Adam,
-# and to test them: padded and strided convolutions, relu, max pooling, dropout, and a dense
+# and to test them: padded and strided convolutions (the first unrolls images channels first,
+# the second channels last: Conv.channels_last), relu, batch norm, max pooling, dropout, and a dense
 # layer big enough for the threaded GEMM (Dense.GEMM_MIN_BATCH images, PARALLEL_MIN_MACS).
 BASIC = [{"type": "conv", "filters": 4, "kernel": 3, "padding": 1},
          {"type": "relu"},
+         {"type": "batchnorm"},
          {"type": "maxpool", "size": 2},
          {"type": "conv", "filters": 8, "kernel": 3, "stride": 2, "padding": 1},
          {"type": "flatten"},

@@ -12,3 +12,11 @@ def thread_paths(request, monkeypatch):
         monkeypatch.setattr(Dense, "PARALLEL_MIN_MACS", 0)
         monkeypatch.setattr(Dense, "GEMM_MIN_BATCH", 1)
     return request.param
+
+
+@pytest.fixture(params=["channels first", "channels last"])
+def conv_layouts(request, monkeypatch):
+    """Run a test with the conv layers unrolling images in each layout (engine/conv_im2col.py),
+    whichever their shapes would pick."""
+    monkeypatch.setattr(Conv, "LAYOUT", request.param)
+    return request.param

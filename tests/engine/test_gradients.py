@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz.engine.layers import LAYERS
+from cnnviz.engine.layers import LAYERS, Conv
 from cnnviz.engine.losses import cross_entropy, mse
 from cnnviz.engine.network import Network
 
@@ -74,7 +74,7 @@ CONV_CASES = [  # (filters, kernel, stride, padding, input (C, H, W), batch)
 
 
 @pytest.mark.parametrize("filters,kernel,stride,padding,in_shape,batch", CONV_CASES)
-def test_conv_gradients(filters, kernel, stride, padding, in_shape, batch):
+def test_conv_gradients(filters, kernel, stride, padding, in_shape, batch, conv_layouts):
     config = {"type": "conv", "filters": filters, "kernel": kernel, "stride": stride,
               "padding": padding, "init": "he"}
     check_layer(config, in_shape, batch)
@@ -147,7 +147,7 @@ WHOLE_NETWORK = {
 
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
-def test_whole_network_gradients(loss):
+def test_whole_network_gradients(loss, conv_layouts):
     spec = dict(WHOLE_NETWORK, loss=loss)
     net = Network(spec, seed=3, dtype=np.float64)
     rng = np.random.default_rng(0)
@@ -186,10 +186,14 @@ def conv_case(draw):
 
 
 @settings(max_examples=40, deadline=None, database=None)
-@given(conv_case(), st.integers(0, 2 ** 16))
-def test_conv_gradients_random_shapes(case, seed):
+@given(conv_case(), st.integers(0, 2 ** 16), st.sampled_from(["channels first", "channels last"]))
+def test_conv_gradients_random_shapes(case, seed, layout):
     config, in_shape, batch = case
-    check_layer(config, in_shape, batch, seed=seed)
+    Conv.LAYOUT = layout  # hypothesis takes no function-scoped fixture (conv_layouts)
+    try:
+        check_layer(config, in_shape, batch, seed=seed)
+    finally:
+        Conv.LAYOUT = "auto"
 
 
 @st.composite

@@ -97,9 +97,9 @@ def test_conv_kernels_skip_their_images_once_the_flag_is_set(tasks):
     cols = np.empty((tasks, 2 * 9, 25), np.float32)
     gemm = BLAS.gemm_for(np.float32)
     out = np.full((6, 3, 5, 5), -7.0, np.float32)
-    conv_kernels.conv_forward(gemm, x, weight, bias, 1, 0, out, cols, np.ones(1, np.uint8))
+    conv_kernels.conv_forward(gemm, x, weight, bias, 1, 0, out, cols, False, np.ones(1, np.uint8))
     assert np.all(out == -7.0)
-    conv_kernels.conv_forward(gemm, x, weight, bias, 1, 0, out, cols, np.zeros(1, np.uint8))
+    conv_kernels.conv_forward(gemm, x, weight, bias, 1, 0, out, cols, False, np.zeros(1, np.uint8))
     assert not np.any(out == -7.0)
 
     dout = rng.random(out.shape, np.float32)
@@ -107,5 +107,5 @@ def test_conv_kernels_skip_their_images_once_the_flag_is_set(tasks):
     parts = np.full((tasks, *weight.shape), -7.0, np.float32)
     bias_parts = np.full((tasks, 3), -7.0, np.float32)
     conv_kernels.conv_backward(gemm, x, weight, dout, 1, 0, True, dx, cols, cols.copy(), parts,
-                               bias_parts, np.ones(1, np.uint8))
+                               bias_parts, False, np.ones(1, np.uint8))
     assert np.all(dx == -7.0) and not np.any(parts)  # zeroed, then no image added

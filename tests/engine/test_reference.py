@@ -1,7 +1,8 @@
 """The fast layers against the textbook ones (engine/reference.py, plain loops) on random shapes:
 conv forward and backward (input, weights, bias) with stride, padding and several channels, max
 and average pooling both ways, dense both ways and softmax cross-entropy, each in float64 (to
-1e-10) and float32 (to float32's precision), on the serial and the parallel paths."""
+1e-10) and float32 (to float32's precision), on the serial and the parallel paths (and the
+conv in both im2col layouts)."""
 import numpy as np
 import pytest
 
@@ -37,7 +38,7 @@ def random_conv(seed):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", CASES)
-def test_conv_forward_and_backward_are_the_textbook_loops(case, dtype, thread_paths):
+def test_conv_forward_and_backward_are_the_textbook_loops(case, dtype, thread_paths, conv_layouts):
     config, shape, batch = random_conv(case)
     layer, rng = one_layer(config, shape, dtype, case)
     x = rng.standard_normal((batch, *shape)).astype(dtype)

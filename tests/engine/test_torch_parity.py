@@ -64,7 +64,7 @@ LAYER_CASES = [
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("config,in_shape", LAYER_CASES,
                          ids=[f"{c['type']}-{'x'.join(map(str, s))}" for c, s in LAYER_CASES])
-def test_layer_matches_torch(config, in_shape, training):
+def test_layer_matches_torch(config, in_shape, training, conv_layouts):
     if training and config["type"] == "dropout":
         pytest.skip("dropout masks are random in both: test_dropout_training_matches_torch_in_law")
     rng = np.random.default_rng(0)
@@ -132,7 +132,7 @@ def lenet_pair():
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_lenet_training_steps_match_torch(optimizer):
+def test_lenet_training_steps_match_torch(optimizer, conv_layouts):
     net, model = lenet_pair()
     if optimizer == "sgd":
         ours = SGD(lr=0.05, momentum=0.9, nesterov=False, weight_decay=1e-4)

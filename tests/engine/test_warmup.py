@@ -8,9 +8,12 @@ import sys
 from cnnviz.engine import warmup
 from cnnviz.engine.warmup import LATER, Progress, engine_kernels, warm_up
 
-KERNELS = {"conv_forward", "conv_backward", "im2col_image", "col2im_image", "maxpool_forward",
+KERNELS = {"conv_forward", "conv_backward", "im2col_image", "col2im_image", "padded_copy",
+           "im2col_channels_last", "col2im_channels_last", "padded_copy_channels_last",
+           "padded_plane", "maxpool_forward",
            "maxpool_backward", "avgpool_forward", "avgpool_backward", "leaky_relu_forward",
-           "leaky_relu_backward", "sgd_update", "adam_update", "matmul"}
+           "leaky_relu_backward", "sgd_update", "adam_update", "matmul", "channel_statistics",
+           "normalise", "parameter_gradients", "input_gradient"}
 
 
 def test_engine_kernels_are_every_numba_kernel_of_the_engine():
